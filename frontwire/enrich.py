@@ -1,0 +1,110 @@
+"""The one entry point from a raw article to an enriched one.
+
+``Enricher.enrich`` is what the enrich agent and ``frontwire extract`` both call, so the
+stream and the batch give the same output for the same input. Resources that are costly to
+load (the gazetteer above all) are loaded once per process by :meth:`Enricher.shared`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import ClassVar, Protocol
+
+from frontwire.models import Actor, Article, EnrichedArticle, Entity, EntityType, Place
+
+__all__ = ["ActorLookup", "Enricher", "PlaceLookup"]
+
+
+class _ActorMention(Protocol):
+    surface: str
+    start: int
+    end: int
+    actor_id: str | None
+
+
+class _PlaceMention(Protocol):
+    surface: str
+    start: int
+    end: int
+    place: Place
+
+
+class ActorLookup(Protocol):
+    """Finds armed-actor mentions; frontwire.actors.ActorDictionary is the implementation."""
+
+    def find_mentions(
+        self, text: str, *, countries: Collection[str] = (), on: date | None = None
+    ) -> Sequence[_ActorMention]: ...
+
+    def get(self, actor_id: str) -> Actor: ...
+
+
+class PlaceLookup(Protocol):
+    """Finds and resolves place names; frontwire.gazetteer.Gazetteer is the implementation."""
+
+    def find_places(self, text: str, *, countries: Collection[str] = ()) -> Sequence[_PlaceMention]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Enricher:
+    """Cleaning, entities, places and events for one article at a time."""
+
+    clean: Callable[[Article], str]
+    actors: ActorLookup
+    places: PlaceLookup
+
+    _shared: ClassVar[Enricher | None] = None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> Enricher:
+        """The process-wide enricher with the packaged dictionaries and gazetteer, loaded on first use."""
+        with cls._lock:
+            if cls._shared is None:
+                from frontwire.actors import ActorDictionary
+                from frontwire.cleaning import clean_text
+                from frontwire.gazetteer import Gazetteer
+
+                cls._shared = cls(clean=clean_text, actors=ActorDictionary.load(), places=Gazetteer.shared())
+            return cls._shared
+
+    def enrich(self, article: Article) -> EnrichedArticle:
+        """The enriched article: cleaned text, entities, places, actors and territorial events."""
+        text = self.clean(article)
+        on = article.published_at.date()
+        # Named actors first: their countries help the gazetteer choose between homonyms, and the
+        # places' countries then let generic mentions ("government forces") resolve.
+        named = self.actors.find_mentions(text, on=on)
+        actor_countries = {self.actors.get(m.actor_id).country for m in named if m.actor_id}
+        place_mentions = self.places.find_places(text, countries={c for c in actor_countries if c})
+        place_countries = Counter(m.place.country for m in place_mentions)
+        actor_mentions = self.actors.find_mentions(text, countries=list(place_countries), on=on)
+
+        entities = sorted(
+            [Entity(m.surface, m.start, m.end, EntityType.PLACE, m.place.id) for m in place_mentions]
+            + [Entity(m.surface, m.start, m.end, EntityType.ACTOR, m.actor_id) for m in actor_mentions],
+            key=lambda e: (e.start, e.end),
+        )
+        return EnrichedArticle(
+            id=article.id,
+            url=article.url,
+            source=article.source,
+            title=article.title,
+            published_at=article.published_at,
+            language=article.language,
+            text=text,
+            entities=tuple(entities),
+            places=_places_with_counts(place_mentions),
+            actors=tuple(self.actors.get(i) for i in dict.fromkeys(m.actor_id for m in actor_mentions if m.actor_id)),
+            events=(),
+        )
+
+
+def _places_with_counts(mentions: Sequence[_PlaceMention]) -> tuple[Place, ...]:
+    counts = Counter(m.place.id for m in mentions)
+    first = {m.place.id: m.place for m in reversed(mentions)}
+    return tuple(replace(first[pid], mentions=n) for pid, n in counts.most_common())
