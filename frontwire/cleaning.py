@@ -1,0 +1,254 @@
+"""Article cleaning: one plain text per article, the story and nothing else.
+
+Every later stage (entities, places, events) reads the cleaned text and points into it by
+character offset, so this module fixes its shape once: Unicode NFC, no control characters,
+single spaces, lines stripped, paragraphs separated by one blank line ("\\n\\n").
+
+HTML is read by trafilatura (A. Barbaresi, "Trafilatura: A Web Scraping Library and
+Command-Line Tool for Text Discovery and Extraction", ACL 2021 demos), tuned for precision,
+with its baseline extractor as the fallback: no tag is stripped by hand here. Text, whether
+given or extracted, then loses its boilerplate (paywall pitches, share bars, captions,
+"Related" boxes, comment threads) by the rules in ``data/boilerplate.txt``, whose format is
+documented at the top of that file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from html import unescape
+from pathlib import Path
+
+import trafilatura
+
+from frontwire.models import Article
+
+__all__ = [
+    "BOILERPLATE_PATH",
+    "BoilerplateRule",
+    "RuleAction",
+    "clean_text",
+    "default_boilerplate_rules",
+    "load_boilerplate_rules",
+    "normalize_text",
+    "strip_boilerplate",
+    "text_from_html",
+]
+
+BOILERPLATE_PATH = Path(__file__).parent / "data" / "boilerplate.txt"
+
+
+class RuleAction(StrEnum):
+    """What a boilerplate rule does to the text it matches (see data/boilerplate.txt)."""
+
+    DROP = "drop"  # remove the line the pattern matches in full
+    LIST = "list"  # remove the line and the headline-like lines under it
+    CUT = "cut"  # remove the text from the match to the end
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateRule:
+    """One line of the boilerplate file: an action and the pattern that triggers it."""
+
+    action: RuleAction
+    pattern: re.Pattern[str]
+    origin: str  # "path:line" of the rule, so a surprising cut can be traced to its rule
+
+
+def load_boilerplate_rules(path: Path = BOILERPLATE_PATH) -> tuple[BoilerplateRule, ...]:
+    """Parse a boilerplate file; raise ValueError naming the file and line of the first bad rule."""
+    rules: list[BoilerplateRule] = []
+    commented = False  # a rule must sit under a comment block; a blank line ends the block
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.rstrip()
+        if not line:
+            commented = False
+            continue
+        if line.startswith("#"):
+            commented = True
+            continue
+        where = f"{path}:{number}"
+        action_word, _, source = line.partition(" ")
+        source = source.strip()
+        try:
+            action = RuleAction(action_word)
+        except ValueError:
+            known = ", ".join(a.value for a in RuleAction)
+            raise ValueError(f"{where}: unknown action {action_word!r} (expected one of: {known})") from None
+        if not source:
+            raise ValueError(f"{where}: {action.value} rule has no pattern")
+        if not commented:
+            raise ValueError(f"{where}: rule has no comment above it saying what it removes and why")
+        try:
+            pattern = re.compile(source, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{where}: bad regex {source!r}: {exc}") from None
+        # A pattern that matches nothing at all would drop every blank-free line or cut at offset 0.
+        if pattern.fullmatch("") is not None:
+            raise ValueError(f"{where}: pattern {source!r} matches the empty string")
+        rules.append(BoilerplateRule(action, pattern, where))
+    return tuple(rules)
+
+
+@cache
+def default_boilerplate_rules() -> tuple[BoilerplateRule, ...]:
+    """The packaged rules (data/boilerplate.txt), parsed once per process."""
+    return load_boilerplate_rules(BOILERPLATE_PATH)
+
+
+def clean_text(article: Article, rules: Sequence[BoilerplateRule] | None = None) -> str:
+    """The article's story as cleaned text: from ``text`` if it has any, else from ``html``.
+
+    The producer's ``text`` wins over ``html`` when both are given: it is what the producer
+    chose to send as the body, and extraction would cost milliseconds for no gain. The title
+    stays apart (``Article.title``); a first line that merely repeats it is removed, since
+    scrapers often start the body with the headline. The result is "" when neither input
+    holds any story.
+    """
+    if article.text:
+        cleaned = strip_boilerplate(article.text, rules)
+        if cleaned:
+            return _without_title(cleaned, article.title)
+    if article.html:
+        return _without_title(strip_boilerplate(text_from_html(article.html), rules), article.title)
+    return ""
+
+
+def text_from_html(html: str) -> str:
+    """The main text of an HTML page, normalised, one paragraph per extracted block.
+
+    trafilatura runs without comments, tables or images and with ``favor_precision``: a missing
+    sentence costs less than a navigation link read as news. When it finds nothing (a page
+    rendered by script, a very short page) its baseline extractor (JSON-LD ``articleBody``,
+    ``<article>``, ``<p>`` elements), then ``html2txt``, is used instead; a value with no
+    markup at all is taken as the text it is.
+    """
+    extracted = trafilatura.extract(
+        html,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if not extracted or not extracted.strip():
+        extracted = trafilatura.baseline(html)[1] or trafilatura.html2txt(html)
+    if not extracted.strip() and "<" not in html:
+        # Producers sometimes put plain text in the html field; trafilatura does not read a
+        # document without markup, and the text is the story, so keep it (entities decoded).
+        extracted = unescape(html)
+    # trafilatura writes one line per block element (paragraph, heading, list item): each line
+    # is a paragraph of the article.
+    return normalize_text(extracted.replace("\n", "\n\n"))
+
+
+def strip_boilerplate(text: str, rules: Sequence[BoilerplateRule] | None = None) -> str:
+    """The text normalised and without the lines the boilerplate rules match (default: packaged rules)."""
+    active = default_boilerplate_rules() if rules is None else rules
+    cuts = [r.pattern for r in active if r.action is RuleAction.CUT]
+    drops = [r.pattern for r in active if r.action is RuleAction.DROP]
+    lists = [r.pattern for r in active if r.action is RuleAction.LIST]
+
+    kept: list[str] = []
+    seen_prose = False  # a cut marker is the story's tail only once some story came before it
+    in_list = False
+    for line in normalize_text(text).split("\n"):
+        if not line:
+            kept.append(line)
+            continue
+        if in_list and _is_list_item(line):
+            continue
+        in_list = False
+        cut_at = _first_match(cuts, line)
+        if cut_at is not None:
+            head = line[:cut_at].rstrip()
+            if seen_prose or _is_prose(head):
+                if head:
+                    kept.append(head)
+                break
+            continue  # a banner above the story: lose the banner only
+        if any(p.fullmatch(line) for p in drops):
+            continue
+        if any(p.fullmatch(line) for p in lists):
+            in_list = True
+            continue
+        kept.append(line)
+        seen_prose = seen_prose or _is_prose(line)
+    return _join_paragraphs(kept)
+
+
+# Characters removed outright. C0/C1 controls except the newline (tab and the line and
+# paragraph separators are mapped below instead); and invisible format characters that would
+# split a name for the matchers downstream: soft hyphen, zero-width space, word joiner,
+# byte-order mark and the bidirectional marks and embeddings. ZWJ/ZWNJ (U+200C/D) stay:
+# Persian, Kurdish and Indic spelling needs them.
+_REMOVED = [c for c in range(0x00, 0x20) if c not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E)]
+_REMOVED += [0x7F, *range(0x80, 0x85), *range(0x86, 0xA0), 0xAD, 0x061C, 0x200B, 0x200E, 0x200F]
+_REMOVED += [*range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF]
+# Every Unicode space separator (category Zs) becomes a plain space, so "government\xa0troops"
+# reads like "government troops" to every matcher.
+_SPACES = [0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_TRANSLATION: dict[int, str | None] = {c: None for c in _REMOVED}
+_TRANSLATION.update({c: " " for c in [0x09, *_SPACES]})
+# Line breaks of every convention become "\n"; a paragraph separator is a paragraph break.
+_TRANSLATION.update({c: "\n" for c in [0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028]})
+_TRANSLATION[0x2029] = "\n\n"
+
+_SPACE_RUN = re.compile(r" {2,}")
+# A sentence ends in . ! ? or an ellipsis, possibly followed by closing quotes or brackets
+# (U+201D and U+2019 are the typographic closing double and single quotes).
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
+# A list item (a headline) does not end a sentence with a full stop, a colon or a semicolon.
+_NOT_A_HEADLINE_END = re.compile(r"[.:;\u2026][\"'\u201d\u2019)\]]*$")
+_MAX_HEADLINE_CHARS = 160
+_MIN_PROSE_WORDS = 5
+
+
+def normalize_text(text: str) -> str:
+    """NFC text without control characters, single spaces, stripped lines, at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").translate(_TRANSLATION)
+    text = unicodedata.normalize("NFC", text)
+    return _join_paragraphs(_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def _join_paragraphs(lines: Iterable[str]) -> str:
+    """Join lines, keeping one blank line between paragraphs and none at either end."""
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def _first_match(patterns: Iterable[re.Pattern[str]], line: str) -> int | None:
+    """Where the earliest match of any pattern starts in the line, or None."""
+    starts = [m.start() for p in patterns if (m := p.search(line))]
+    return min(starts) if starts else None
+
+
+def _is_prose(line: str) -> bool:
+    """True for a line that reads like a sentence of the story: several words and a full stop."""
+    return bool(_SENTENCE_END.search(line)) and len(line.split()) >= _MIN_PROSE_WORDS
+
+
+def _is_list_item(line: str) -> bool:
+    """True for a line that reads like a headline in a box of links."""
+    return len(line) <= _MAX_HEADLINE_CHARS and not _NOT_A_HEADLINE_END.search(line)
+
+
+def _without_title(text: str, title: str | None) -> str:
+    """The text without a first line that repeats the title (compared case- and space-insensitively)."""
+    if not title:
+        return text
+    first, _, rest = text.partition("\n")
+    if " ".join(first.split()).casefold() == " ".join(normalize_text(title).split()).casefold():
+        return rest.lstrip("\n")
+    return text
