@@ -377,3 +377,7 @@ def _stop_on_signals(stop: Any) -> None:
         stop()
 
     signal.signal(signal.SIGTERM, handler)
+
+
+if __name__ == "__main__":
+    main()
