@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,33 +117,18 @@ def publish(paths: tuple[Path, ...], topic: str | None, base_url: str) -> None:
     Use - to read JSON lines from standard input. Lines are sent as they are: a malformed one
     reaches the dead-letter topic with its reason, so nothing is lost silently.
     """
-    from kafka import KafkaProducer
     from tqdm import tqdm
+
+    from agents.kafkaio import produce
 
     settings = _settings()
     target = topic or settings.topics.raw
     messages = list(_messages_from_paths(paths, base_url))
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap,
-        linger_ms=10,
-        batch_size=1024 * 1024,
-        max_request_size=32 * 1024 * 1024,
-        client_id="frontwire-publish",
-    )
-    failures: list[str] = []
     with tqdm(total=len(messages), unit="article", file=sys.stderr, disable=None) as progress:
-        futures = []
-        for key, value in messages:
-            future = producer.send(target, key=key, value=value)
-            future.add_callback(lambda _meta: progress.update(1))
-            future.add_errback(lambda exc: failures.append(str(exc)))
-            futures.append(future)
-        producer.flush()
-    producer.close()
-    sent = len(messages) - len(failures)
+        sent, errors = produce(settings.bootstrap, target, messages, on_sent=lambda: progress.update(1))
     click.echo(f"published {sent} of {len(messages)} messages to {target} on {settings.bootstrap}", err=True)
-    if failures:
-        raise click.ClickException(f"{len(failures)} messages were not accepted by the broker; first: {failures[0]}")
+    if errors:
+        raise click.ClickException(f"{len(errors)} messages were not accepted by the broker; first: {errors[0]}")
 
 
 def _messages_from_paths(paths: tuple[Path, ...], base_url: str) -> Iterator[tuple[bytes | None, bytes]]:
@@ -220,56 +204,24 @@ def _key_of(item: object) -> bytes | None:
 @click.option("--raw-prefix/--no-raw-prefix", default=True, help="Prepend the configured topic prefix to TOPIC.")
 def tail(topic: str, from_beginning: bool, max_messages: int | None, idle_timeout_s: float | None, raw_prefix: bool) -> None:
     """Print the messages of TOPIC as JSON lines (values; non-JSON values as {"bytes_base64": ...})."""
-    from kafka import KafkaConsumer, TopicPartition
+    from agents.kafkaio import iter_topic
 
     settings = _settings()
     name = settings.topic_prefix + topic if raw_prefix and not topic.startswith(settings.topic_prefix) else topic
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        client_id="frontwire-tail",
-        fetch_max_bytes=64 * 1024 * 1024,
-        max_partition_fetch_bytes=32 * 1024 * 1024,
-    )
-    partitions = consumer.partitions_for_topic(name)
-    if not partitions:
-        raise click.ClickException(f"topic {name!r} does not exist on {settings.bootstrap}")
-    assigned = [TopicPartition(name, p) for p in sorted(partitions)]
-    consumer.assign(assigned)
-    # Where a tail starts: the end of each partition now. The embedded broker answers
-    # ListOffsets(latest) too early, so the first fetch's high watermark marks the true end.
-    starts: dict[int, int] | None = None
-    if from_beginning:
-        consumer.seek_to_beginning(*assigned)
-        starts = {}
-    else:
-        consumer.seek_to_end(*assigned)
     printed = 0
-    last_message = time.monotonic()
     try:
-        while max_messages is None or printed < max_messages:
-            batches = consumer.poll(timeout_ms=500)
-            if starts is None:
-                starts = {tp.partition: consumer.highwater(tp) or 0 for tp in assigned}
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset < starts.get(tp.partition, 0):
-                        continue
-                    sys.stdout.write(_render(record.value))
-                    printed += 1
-                    last_message = time.monotonic()
-                    if max_messages is not None and printed >= max_messages:
-                        break
-                if max_messages is not None and printed >= max_messages:
-                    break
+        for message in iter_topic(
+            settings.bootstrap, name, from_beginning=from_beginning, idle_timeout_s=idle_timeout_s
+        ):
+            sys.stdout.write(_render(message.value))
             sys.stdout.flush()
-            if idle_timeout_s is not None and time.monotonic() - last_message > idle_timeout_s:
+            printed += 1
+            if max_messages is not None and printed >= max_messages:
                 break
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         pass
-    finally:
-        consumer.close()
 
 
 def _render(value: bytes | None) -> str:
@@ -356,6 +308,19 @@ def _is_one_document(lines: list[bytes]) -> bool:
         return True
     except orjson.JSONDecodeError:
         return False
+
+
+@main.command()
+@click.option("--limit", type=int, default=None, help="Publish only the first N articles.")
+@click.option("--show", type=int, default=12, show_default=True, help="Enriched articles to print.")
+def demo(limit: int | None, show: int) -> None:
+    """Run the pipeline on the embedded broker with real articles and print the output and alerts."""
+    from agents.demo import run_demo
+    from agents.logs import configure_logging
+
+    settings = _settings()
+    configure_logging("warning")
+    run_demo(settings, limit=limit, show=show)
 
 
 @main.command(name="settings")
