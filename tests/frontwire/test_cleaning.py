@@ -372,6 +372,11 @@ def test_cut_marker_inside_a_line_keeps_the_sentence_before_it() -> None:
     assert strip_boilerplate(text) == f"{STORY_BEFORE}\n\n{SEED_END}"
 
 
+def test_cut_marker_inside_a_sentence_is_not_a_marker() -> None:
+    text = f"{STORY_BEFORE}\n\nThe officer told us you have reached your limit of questions for today, and left."
+    assert strip_boilerplate(text) == text
+
+
 def test_cut_marker_above_the_story_removes_only_its_own_line() -> None:
     text = f"You have reached your free article limit.\nShare\n\n{STORY_BEFORE}\n\n{STORY_AFTER}"
     assert strip_boilerplate(text) == f"{STORY_BEFORE}\n\n{STORY_AFTER}"
@@ -506,9 +511,9 @@ def test_loader_reads_a_small_file(tmp_path: Path) -> None:
     path = _rules_file(tmp_path, body)
     rules = load_boilerplate_rules(path)
     assert [(r.action, r.pattern.pattern, r.origin) for r in rules] == [
-        (RuleAction.DROP, "advertisement", f"{path}:4"),
-        (RuleAction.LIST, "related", f"{path}:5"),
-        (RuleAction.CUT, "subscribe now", f"{path}:8"),
+        (RuleAction.DROP, "(?:advertisement)", f"{path}:4"),
+        (RuleAction.LIST, "(?:related)", f"{path}:5"),
+        (RuleAction.CUT, "(?:subscribe now)", f"{path}:8"),
     ]
     assert strip_boilerplate("News of the day here, said the army.\nADVERTISEMENT\nMore.", rules) == (
         "News of the day here, said the army.\nMore."
@@ -523,6 +528,7 @@ def test_loader_reads_a_small_file(tmp_path: Path) -> None:
         ("# ads\ndrop\n", 2, "has no pattern"),
         ("# ads\ndrop ok\n\ndrop advertisement\n", 4, "no comment"),
         ("# ads\ndrop (?:advertisement)?\n", 2, "matches the empty string"),
+        ("# ads\ndrop (?s)advertisement.*\n", 2, "bad regex"),
     ],
 )
 def test_loader_names_file_and_line_of_a_bad_rule(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -530,3 +536,7 @@ def test_loader_names_file_and_line_of_a_bad_rule(tmp_path: Path, body: str, lin
     with pytest.raises(ValueError, match=re.escape(f"{path}:{line}: ")) as caught:
         load_boilerplate_rules(path)
     assert message in str(caught.value)
+
+
+def test_no_rules_only_normalises() -> None:
+    assert strip_boilerplate("Share\n\n\nSANA/AP\xa0 ", rules=()) == "Share\n\nSANA/AP"
