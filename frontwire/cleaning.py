@@ -156,11 +156,12 @@ def strip_boilerplate(text: str, rules: Sequence[BoilerplateRule] | None = None)
     kept: list[str] = []
     seen_prose = False  # a cut marker is the story's tail only once some story came before it
     in_list = False
+    previous = ""  # the last line kept: scrapers repeat a line (a caption as alt text and as caption)
     for line in normalize_text(text).split("\n"):
         if not line:
             kept.append(line)
             continue
-        if in_list and _is_list_item(line):
+        if line == previous or (in_list and _is_list_item(line)):
             continue
         in_list = False
         if cut := matchers.cut.search(line):
@@ -176,6 +177,7 @@ def strip_boilerplate(text: str, rules: Sequence[BoilerplateRule] | None = None)
             in_list = True
             continue
         kept.append(line)
+        previous = line
         seen_prose = seen_prose or _is_prose(line)
     return _join_paragraphs(kept)
 

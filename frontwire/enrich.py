@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import ClassVar, Protocol
 
-from frontwire.models import Actor, Article, EnrichedArticle, Entity, EntityType, Place
+from frontwire.events import detect_events
+from frontwire.models import Actor, ActorKind, Article, EnrichedArticle, Entity, EntityType, Place
 
 __all__ = ["ActorLookup", "Enricher", "PlaceLookup"]
 
@@ -84,10 +85,18 @@ class Enricher:
         place_countries = Counter(m.place.country for m in place_mentions)
         actor_mentions = self.actors.find_mentions(text, countries=list(place_countries), on=on)
 
-        entities = sorted(
+        entities: list[Entity] = sorted(
             [Entity(m.surface, m.start, m.end, EntityType.PLACE, m.place.id) for m in place_mentions]
             + [Entity(m.surface, m.start, m.end, EntityType.ACTOR, m.actor_id) for m in actor_mentions],
             key=lambda e: (e.start, e.end),
+        )
+        places = _places_with_counts(place_mentions)
+        events = detect_events(
+            text,
+            entities,
+            {p.id: p for p in places},
+            article.published_at.date(),
+            actor_kind=self._actor_kind,
         )
         return EnrichedArticle(
             id=article.id,
@@ -98,10 +107,16 @@ class Enricher:
             language=article.language,
             text=text,
             entities=tuple(entities),
-            places=_places_with_counts(place_mentions),
+            places=places,
             actors=tuple(self.actors.get(i) for i in dict.fromkeys(m.actor_id for m in actor_mentions if m.actor_id)),
-            events=(),
+            events=events,
         )
+
+    def _actor_kind(self, actor_id: str) -> ActorKind | None:
+        try:
+            return self.actors.get(actor_id).kind
+        except KeyError:
+            return None
 
 
 def _places_with_counts(mentions: Sequence[_PlaceMention]) -> tuple[Place, ...]:

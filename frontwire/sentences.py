@@ -13,8 +13,59 @@ from dataclasses import dataclass
 __all__ = ["Sentence", "split_sentences"]
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr gen lt col maj capt sgt cpl adm brig cmdr gov sen rep st mt ft no vs etc inc corp ltd co "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n u.k e.u a.m p.m i.e e.g jr sr prof rev".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "cpl",
+        "adm",
+        "brig",
+        "cmdr",
+        "gov",
+        "sen",
+        "rep",
+        "st",
+        "mt",
+        "ft",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "corp",
+        "ltd",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.n",
+        "u.k",
+        "e.u",
+        "a.m",
+        "p.m",
+        "i.e",
+        "e.g",
+        "jr",
+        "sr",
+        "prof",
+        "rev",
+    ]
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[A-Z\"“])")
 
@@ -33,7 +84,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group().startswith((".",)) and _ends_with_abbreviation(text[start:match.start()]):
+        if match.group().startswith((".",)) and _ends_with_abbreviation(text[start : match.start()]):
             continue
         _append(sentences, text, start, match.end())
         start = match.end()
