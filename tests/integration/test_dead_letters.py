@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 from jsonschema import Draft202012Validator
+from kafkaio import produce, read_topic
 
 from agents.settings import Settings
 from frontwire.schemas import load_schema, schema_registry
-from kafkaio import produce, read_topic
 
 pytestmark = pytest.mark.broker
 
