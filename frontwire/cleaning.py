@@ -47,6 +47,7 @@ class RuleAction(StrEnum):
 
     DROP = "drop"  # remove the line the pattern matches in full
     LIST = "list"  # remove the line and the headline-like lines under it
+    TRIM = "trim"  # remove what the pattern matches at the end of the line, keep the rest
     CUT = "cut"  # remove the text from the match to the end
 
 
@@ -171,6 +172,10 @@ def strip_boilerplate(text: str, rules: Sequence[BoilerplateRule] | None = None)
                     kept.append(head)
                 break
             continue  # a banner above the story: lose the banner only
+        if trim := matchers.trim.search(line, max(0, len(line) - _TRIM_WINDOW_CHARS)):
+            line = line[: trim.start()].rstrip()
+            if not line:
+                continue
         if matchers.drop.fullmatch(line):
             continue
         if matchers.list.fullmatch(line):
@@ -188,17 +193,23 @@ class _Matchers:
 
     drop: re.Pattern[str]
     list: re.Pattern[str]
+    trim: re.Pattern[str]
     cut: re.Pattern[str]
 
 
 @lru_cache(maxsize=16)
 def _matchers(rules: tuple[BoilerplateRule, ...]) -> _Matchers:
-    def joined(action: RuleAction, prefix: str = "") -> re.Pattern[str]:
+    def joined(action: RuleAction, prefix: str = "", suffix: str = "") -> re.Pattern[str]:
         # "(?!)" never matches: an action with no rules removes nothing.
         sources = [r.pattern.pattern for r in rules if r.action is action] or ["(?!)"]
-        return re.compile(prefix + "(?:" + "|".join(sources) + ")", re.IGNORECASE)
+        return re.compile(prefix + "(?:" + "|".join(sources) + ")" + suffix, re.IGNORECASE)
 
-    return _Matchers(joined(RuleAction.DROP), joined(RuleAction.LIST), joined(RuleAction.CUT, _SENTENCE_START))
+    return _Matchers(
+        drop=joined(RuleAction.DROP),
+        list=joined(RuleAction.LIST),
+        trim=joined(RuleAction.TRIM, suffix="$"),
+        cut=joined(RuleAction.CUT, prefix=_SENTENCE_START),
+    )
 
 
 # Where a cut marker may start: at the start of a line or of a sentence inside it. A pitch
@@ -233,6 +244,9 @@ _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 # A list item (a headline) does not end a sentence with a full stop, a colon or a semicolon.
 _NOT_A_HEADLINE_END = re.compile(r"[.:;\u2026][\"'\u201d\u2019)\]]*$")
 _MAX_HEADLINE_CHARS = 160
+# A trim rule looks only at the end of a line: credits are short, and a bounded window keeps
+# a long paragraph from costing a regex try at each of its characters.
+_TRIM_WINDOW_CHARS = 200
 _MIN_PROSE_WORDS = 5
 
 
