@@ -7,9 +7,9 @@ single spaces, lines stripped, paragraphs separated by one blank line ("\\n\\n")
 HTML is read by trafilatura (A. Barbaresi, "Trafilatura: A Web Scraping Library and
 Command-Line Tool for Text Discovery and Extraction", ACL 2021 demos), tuned for precision,
 with its baseline extractor as the fallback: no tag is stripped by hand here. Text, whether
-given or extracted, then loses its boilerplate (paywall pitches, share bars, captions,
+given or extracted, then loses its boilerplate (paywall pitches, share bars, photo credits,
 "Related" boxes, comment threads) by the rules in ``data/boilerplate.txt``, whose format is
-documented at the top of that file.
+documented at the top of that file. Bylines, datelines and captions stay: they are news.
 """
 
 from __future__ import annotations
