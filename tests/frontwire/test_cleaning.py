@@ -318,6 +318,15 @@ DROPPED_LINES = [
     "All Rights Reserved.",
     "This material may not be published, broadcast, rewritten or redistributed.",
     "Terms of Use | Privacy Policy | Contact us",
+    "SOURCE: Agencies",
+    "Interactive: How does your country vote at the UN?",
+    "Share it:",
+    "4 Min Read",
+    "Click here",
+    "GO BACK",
+    "https://p.dw.com/p/1A9Fe",
+    "Your email address will not be published. Required fields are marked *",
+    "0",
 ]
 
 
@@ -325,6 +334,12 @@ DROPPED_LINES = [
 def test_boilerplate_line_is_dropped_and_the_story_around_it_kept(line: str) -> None:
     text = f"{STORY_BEFORE}\n{line}\n{STORY_AFTER}"
     assert strip_boilerplate(text) == f"{STORY_BEFORE}\n{STORY_AFTER}"
+
+
+def test_a_line_repeated_by_the_scraper_is_kept_once() -> None:
+    caption = "Voters line up at a polling place in Doylestown, Pa., Nov. 6, 2018."
+    text = f"{STORY_BEFORE}\n\n{caption}\n{caption}\n\n{caption}\n\n{STORY_AFTER}\n\n{caption}"
+    assert strip_boilerplate(text) == f"{STORY_BEFORE}\n\n{caption}\n\n{STORY_AFTER}\n\n{caption}"
 
 
 CAPTIONS_WITH_CREDITS = [
