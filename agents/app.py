@@ -25,6 +25,7 @@ from faust.types import EventT
 from agents.codec import OrjsonCodec
 from agents.deadletter import dead_letter_record
 from agents.settings import Settings
+from agents.transport import FrontwireApp
 from frontwire.enrich import Enricher
 from frontwire.errors import InvalidArticle
 from frontwire.ingest import article_from_dict, article_to_dict, parse_raw_article
@@ -51,7 +52,7 @@ class Pipeline:
 
 def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeline:
     """A Faust app with every frontwire topic, agent and view, configured from ``settings``."""
-    app = faust.App(
+    app = FrontwireApp(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",

@@ -9,45 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
+from frontwire.actors import ActorDictionary
+from frontwire.cleaning import clean_text
 from frontwire.events import detect_events
-from frontwire.models import Actor, ActorKind, Article, EnrichedArticle, Entity, EntityType, Place
+from frontwire.gazetteer import Gazetteer, PlaceMention
+from frontwire.models import ActorKind, Article, EnrichedArticle, Entity, EntityType, Place
 
-__all__ = ["ActorLookup", "Enricher", "PlaceLookup"]
-
-
-class _ActorMention(Protocol):
-    surface: str
-    start: int
-    end: int
-    actor_id: str | None
-
-
-class _PlaceMention(Protocol):
-    surface: str
-    start: int
-    end: int
-    place: Place
-
-
-class ActorLookup(Protocol):
-    """Finds armed-actor mentions; frontwire.actors.ActorDictionary is the implementation."""
-
-    def find_mentions(
-        self, text: str, *, countries: Collection[str] = (), on: date | None = None
-    ) -> Sequence[_ActorMention]: ...
-
-    def get(self, actor_id: str) -> Actor: ...
-
-
-class PlaceLookup(Protocol):
-    """Finds and resolves place names; frontwire.gazetteer.Gazetteer is the implementation."""
-
-    def find_places(self, text: str, *, countries: Collection[str] = ()) -> Sequence[_PlaceMention]: ...
+__all__ = ["Enricher"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +27,8 @@ class Enricher:
     """Cleaning, entities, places and events for one article at a time."""
 
     clean: Callable[[Article], str]
-    actors: ActorLookup
-    places: PlaceLookup
+    actors: ActorDictionary
+    places: Gazetteer
 
     _shared: ClassVar[Enricher | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
@@ -66,10 +38,6 @@ class Enricher:
         """The process-wide enricher with the packaged dictionaries and gazetteer, loaded on first use."""
         with cls._lock:
             if cls._shared is None:
-                from frontwire.actors import ActorDictionary
-                from frontwire.cleaning import clean_text
-                from frontwire.gazetteer import Gazetteer
-
                 cls._shared = cls(clean=clean_text, actors=ActorDictionary.load(), places=Gazetteer.shared())
             return cls._shared
 
@@ -119,7 +87,7 @@ class Enricher:
             return None
 
 
-def _places_with_counts(mentions: Sequence[_PlaceMention]) -> tuple[Place, ...]:
+def _places_with_counts(mentions: Sequence[PlaceMention]) -> tuple[Place, ...]:
     counts = Counter(m.place.id for m in mentions)
     first = {m.place.id: m.place for m in reversed(mentions)}
     return tuple(replace(first[pid], mentions=n) for pid, n in counts.most_common())
