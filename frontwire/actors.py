@@ -217,21 +217,24 @@ _CLASSES = frozenset({"government", "state", "non-state", "militia", "any"})
 _GUARD_PREFIXES = frozenset({"pro", "anti", "non", "ex"})
 # "ISIS-linked group", "Iran-backed militia": the name is another actor's patron, not the actor.
 _RELATIONS = frozenset(
-    {
-        "linked",
-        "affiliated",
-        "aligned",
-        "inspired",
-        "backed",
-        "allied",
-        "sponsored",
-        "supported",
-        "trained",
-        "funded",
-        "armed",
-        "leaning",
-        "friendly",
-    }
+    map(
+        _fold,  # compared with folded tokens: "affiliated" is "afiliated" by then
+        {
+            "linked",
+            "affiliated",
+            "aligned",
+            "inspired",
+            "backed",
+            "allied",
+            "sponsored",
+            "supported",
+            "trained",
+            "funded",
+            "armed",
+            "leaning",
+            "friendly",
+        },
+    )
 )
 # Before a country word, "-led" too: "Kurdish-led Syrian forces" are not the Syrian army.
 _PATRONS = _RELATIONS | {"led"}
@@ -312,6 +315,7 @@ class _Span:
     standalone: bool = False  # a generic with no qualifier: an "in <Country>" cue applies
     country_fixed: bool = False  # a country word already chose the country
     prefer: frozenset[ActorKind] = frozenset()  # once countries narrowed it, keep these kinds if any
+    shared: bool = False  # an alias several actors (or only context) can own
 
 
 def _overlap(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
@@ -820,7 +824,7 @@ class ActorDictionary:
         candidates = [a for a in holders if self._records[a].active(on)] or holders
         default = defaults[0] if defaults and defaults[0] in candidates else None
         # A shared name is still a name, not a description: generic stays False.
-        return _Span(i, last, None, False, tuple(candidates), default)
+        return _Span(i, last, None, False, tuple(candidates), default, shared=True)
 
     def _candidates(
         self, klass: str, tags: frozenset[str], countries: frozenset[str] | None, qualified: bool, on: date | None
@@ -995,6 +999,15 @@ class ActorDictionary:
                 if len(named) == 1:
                     return named.pop()
                 return span.default if span.default in named else None
+        if span.shared:
+            # A shared name ("SNA", "KIA") also reads the countries of the actors named around it.
+            countries = countries | {
+                country
+                for s in (*same, *previous)
+                if s.actor_id is not None and not s.generic
+                for country in (self._records[s.actor_id].actor.country,)
+                if country is not None
+            }
         if countries and not span.country_fixed:
             narrowed = self._collapse(self._narrow(span, pool, countries))
             if len(narrowed) == 1:
