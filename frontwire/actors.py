@@ -238,9 +238,12 @@ _RELATIONS = frozenset(
 )
 # Before a country word, "-led" too: "Kurdish-led Syrian forces" are not the Syrian army.
 _PATRONS = _RELATIONS | {"led"}
+# After a description: "fighters linked to al-Qaida", "militias loyal to Haftar".
+_PATRON_WORDS = _RELATIONS | {"loyal"}
 _STATE_KINDS = frozenset({ActorKind.STATE_FORCE, ActorKind.FOREIGN_STATE})
 _NON_STATE_KINDS = frozenset({ActorKind.NON_STATE_ARMED_GROUP, ActorKind.MILITIA})
-_PREFER = {"state": _STATE_KINDS, "government": _STATE_KINDS, "militia": frozenset({ActorKind.MILITIA})}
+_PREFER = {"state": _STATE_KINDS, "government": _STATE_KINDS}
+_ARTICLES = frozenset({"the", "a", "an"})
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ISO2 = re.compile(r"[A-Z]{2}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -316,6 +319,9 @@ class _Span:
     country_fixed: bool = False  # a country word already chose the country
     prefer: frozenset[ActorKind] = frozenset()  # once countries narrowed it, keep these kinds if any
     shared: bool = False  # an alias several actors (or only context) can own
+    named: bool = False  # found by an actor's alias
+    definite: bool = False  # "the militants": points back to an actor already named
+    patron_follows: bool = False  # "fighters linked to al-Qaida": the next name is not theirs
 
 
 def _overlap(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
@@ -789,7 +795,7 @@ class ActorDictionary:
                 hit = next(h for h in found if h.roles & _ALIAS_BIT)
                 aliases = [p for p in hit.phrases if p.role == _ALIAS]
                 best = self._alias_span(tokens, i, hit.length, aliases, on)
-            if roles & _NOUN_BIT:
+            if roles & _NOUN_BIT and not _inside_name(tokens, i):
                 for hit in found:
                     nouns = [p for p in hit.phrases if p.role == _NOUN and p.standalone]
                     if nouns:
@@ -804,8 +810,15 @@ class ActorDictionary:
             if best is None:
                 continue
             i = best.last + 1
-            if best.first > 0 and tokens.hyphen(best.first - 1) and keys[best.first - 1] in _GUARD_PREFIXES:
+            first = best.first
+            if first > 0 and tokens.hyphen(first - 1) and keys[first - 1] in _GUARD_PREFIXES:
                 continue  # "pro-Assad forces", "anti-junta fighters": not that actor
+            if best.named and _defines_other_name(tokens, first, best.last, spans):
+                continue  # "Reporters Without Borders (RSF)": an acronym spelt out as another name
+            if best.generic:
+                best.definite = keys[first] == "the" or (first > 0 and keys[first - 1] == "the" and tokens.joined(first - 1))
+                after = best.last + 1
+                best.patron_follows = after < tokens.n and tokens.joined(best.last) and keys[after] in _PATRON_WORDS
             spans.append(best)
         return spans
 
@@ -820,11 +833,11 @@ class ActorDictionary:
         holders = list(dict.fromkeys(p.value for p in aliases))
         defaults = [p.value for p in aliases if not p.second]
         if len(holders) == 1 and defaults:
-            return _Span(i, last, holders[0], False)
+            return _Span(i, last, holders[0], False, named=True)
         candidates = [a for a in holders if self._records[a].active(on)] or holders
         default = defaults[0] if defaults and defaults[0] in candidates else None
         # A shared name is still a name, not a description: generic stays False.
-        return _Span(i, last, None, False, tuple(candidates), default, shared=True)
+        return _Span(i, last, None, False, tuple(candidates), default, shared=True, named=True)
 
     def _candidates(
         self, klass: str, tags: frozenset[str], countries: frozenset[str] | None, qualified: bool, on: date | None
@@ -846,8 +859,6 @@ class ActorDictionary:
             pool = [r for r in pool if r.national and r.actor.kind != ActorKind.FOREIGN_STATE]
         elif klass == "state" and not qualified:
             pool = [r for r in pool if r.actor.kind in _STATE_KINDS]
-        if klass == "militia" and any(r.actor.kind == ActorKind.MILITIA for r in pool):
-            pool = [r for r in pool if r.actor.kind == ActorKind.MILITIA]
         ids = tuple(r.actor.id for r in pool)
         if qualified:
             ids = tuple(self._collapse(ids))
@@ -993,7 +1004,12 @@ class ActorDictionary:
                     return ids[0]
                 pool = narrowed
         allowed = set(pool)
-        for window in (same, previous):
+        windows: list[list[_Span]] = [] if span.patron_follows else [same]
+        # "Palestinian police clashed with gunmen": a bare description beside another named actor
+        # is a new party, not the one named in the sentence before; "the militants" points back.
+        if span.definite or not any(s.actor_id is not None and not s.generic for s in same):
+            windows.append(previous)
+        for window in windows:
             named = {s.actor_id for s in window if s.actor_id in allowed}
             if named:
                 if len(named) == 1:
@@ -1015,6 +1031,26 @@ class ActorDictionary:
             if narrowed and span.default not in narrowed:
                 return None
         return span.default
+
+
+def _inside_name(tokens: _Tokens, i: int) -> bool:
+    """Whether a capitalised generic word ends an unknown proper name ("Salvation Army", "Red Army")."""
+    if i == 0 or not tokens.gaps[i - 1] or not tokens.raw[i][:1].isupper():
+        return False
+    return tokens.raw[i - 1][:1].isupper() and tokens.keys[i - 1] not in _ARTICLES
+
+
+def _defines_other_name(tokens: _Tokens, first: int, last: int, spans: list[_Span]) -> bool:
+    """Whether an acronym sits in parentheses after a name that is not an actor's."""
+    text = tokens.text
+    start, end = tokens.starts[first], tokens.ends[last]
+    if first == 0 or text[start - 1 : start] != "(" or text[end : end + 1] != ")":
+        return False
+    if not all(tokens.plain(k).isupper() for k in range(first, last + 1)):
+        return False
+    if spans and spans[-1].last == first - 1:
+        return False  # "the Arakan Army (AA)": the acronym of the name just matched
+    return tokens.raw[first - 1][:1].isupper()
 
 
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "gen", "lt", "col", "sgt", "maj", "capt", "st", "no", "vs", "prof", "rev"})

@@ -509,3 +509,35 @@ def test_matching_is_fast(actors: ActorDictionary) -> None:
     for _ in range(20):
         actors.find_mentions(text, countries=("SY", "IQ"), on=SEED_DAY)
     assert (time.perf_counter() - started) / 20 < 0.02
+
+
+def test_unknown_proper_names_are_not_descriptions(actors: ActorDictionary) -> None:
+    assert actors.find_mentions("The Salvation Army handed out food; the Red Army Faction.", countries=("UA",)) == []
+    assert one(actors, "Army units moved in.", countries=("UA",), on=date(2024, 1, 1)).actor_id == "ua-forces"
+
+
+def test_an_acronym_spelt_out_as_another_name_is_not_the_actor(actors: ActorDictionary) -> None:
+    sudan = ("SD",)
+    assert actors.find_mentions("Reporters Without Borders (RSF) said two journalists died.", countries=sudan) == []
+    assert resolved(actors.find_mentions("the Rapid Support Forces (RSF) said", countries=sudan)) == {
+        "Rapid Support Forces": "rsf",
+        "RSF": "rsf",
+    }
+
+
+def test_a_description_beside_another_party_is_a_new_party(actors: ActorDictionary) -> None:
+    text = (
+        "Hamas's armed wing said it ambushed a tank. Palestinian security forces clashed with gunmen in Jenin. The gunmen fled."
+    )
+    found = [(m.surface, m.actor_id) for m in actors.find_mentions(text, countries=("PS", "IL"), on=date(2024, 5, 1))]
+    assert found == [
+        ("Hamas's armed wing", "hamas"),
+        ("Palestinian security forces", "ps-pasf"),
+        ("gunmen", None),  # not Hamas: the sentence has its own parties
+        ("gunmen", None),  # "the gunmen" points back, but to unnamed gunmen
+    ]
+
+
+def test_a_patron_named_after_a_description_is_not_its_actor(actors: ActorDictionary) -> None:
+    found = actors.find_mentions("Jihadi fighters linked to al-Qaida attacked a camp.", countries=("ML",))
+    assert [(m.surface, m.actor_id) for m in found] == [("Jihadi fighters", None), ("al-Qaida", "al-qaeda")]
