@@ -32,7 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from itertools import accumulate, chain, compress, islice
 from operator import or_
@@ -55,7 +55,10 @@ class ActorMention:
     start: int  # character offset into the text, inclusive
     end: int  # character offset into the text, exclusive
     actor_id: str | None  # None when the words and the context do not single out one actor
-    generic: bool  # True when the words alone do not name one actor (a description, a shared alias)
+    # True for a description ("government troops", "the militants", "Kurdish forces") whose
+    # actor, if any, comes from the context; False for a name ("ISIS", "SNA" too) and for a
+    # description that names its actor by itself ("Syrian army" on a given date).
+    generic: bool
 
 
 # --------------------------------------------------------------------------------------
@@ -327,6 +330,11 @@ class _Span:
 def _overlap(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
     """Whether some text can match both case patterns (acronyms written differently cannot)."""
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def _day(on: date | None) -> date | None:
+    """A date from a date or a datetime (an article's ``published_at``), which do not compare."""
+    return on.date() if isinstance(on, datetime) else on
 
 
 def _parse_date(value: str, *, end: bool) -> date:
@@ -684,11 +692,12 @@ class ActorDictionary:
     def is_active(self, actor_id: str, on: date) -> bool:
         """Whether the actor existed on that day, by the dictionary's from/until."""
         self.get(actor_id)
-        return self._records[actor_id].active(on)
+        return self._records[actor_id].active(_day(on))
 
     def national_force(self, country: str, on: date | None = None) -> str | None:
         """The regular forces of a state on a day ("RU" -> ru-forces), or None if not exactly one."""
-        found = [r.actor.id for r in self._records.values() if r.national and r.actor.country == country and r.active(on)]
+        day = _day(on)
+        found = [r.actor.id for r in self._records.values() if r.national and r.actor.country == country and r.active(day)]
         return found[0] if len(found) == 1 else None
 
     def __contains__(self, actor_id: object) -> bool:
@@ -706,13 +715,13 @@ class ActorDictionary:
         """Every armed-actor mention in ``text``, in order, resolved as far as the context allows.
 
         ``countries`` are the ISO2 codes of the article's places (from the gazetteer);
-        ``on`` is the article's date. Both only ever narrow a choice: without them a
-        description stays unresolved rather than guessed.
+        ``on`` is the article's date (a datetime counts as its day). Both only ever narrow a
+        choice: without them a description stays unresolved rather than guessed.
         """
         tokens = _Tokens(text)
-        spans = self._scan(tokens, on)
+        spans = self._scan(tokens, _day(on))
         if any(s.actor_id is None and s.candidates for s in spans):
-            self._resolve_in_context(tokens, spans, frozenset(countries))
+            self._resolve_in_context(tokens, spans, frozenset(c.upper() for c in countries))
         mentions: list[ActorMention] = []
         for span in spans:
             start, end = tokens.starts[span.first], tokens.ends[span.last]

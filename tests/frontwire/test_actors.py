@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -541,3 +541,11 @@ def test_a_description_beside_another_party_is_a_new_party(actors: ActorDictiona
 def test_a_patron_named_after_a_description_is_not_its_actor(actors: ActorDictionary) -> None:
     found = actors.find_mentions("Jihadi fighters linked to al-Qaida attacked a camp.", countries=("ML",))
     assert [(m.surface, m.actor_id) for m in found] == [("Jihadi fighters", None), ("al-Qaida", "al-qaeda")]
+
+
+def test_an_articles_datetime_and_lower_case_countries_are_accepted(actors: ActorDictionary) -> None:
+    published = datetime(2017, 11, 3, 14, 5, tzinfo=UTC)
+    assert one(actors, "Syrian army units", on=published).actor_id == "sy-saa"
+    assert one(actors, "Government troops advanced.", countries=["iq"], on=published).actor_id == "iq-isf"
+    assert actors.national_force("SY", published) == "sy-saa"
+    assert actors.is_active("sy-gov-2025", published) is False
