@@ -186,14 +186,6 @@ class _Tokens:
         """Whether a hyphen joins token ``i`` to the next ("al-Shabaab", "pro-government")."""
         return self.gaps[i] == _HYPHENATED
 
-    def room(self, i: int, limit: int) -> int:
-        """How many tokens from ``i`` on (at most ``limit``) form one joined run."""
-        count = 1
-        gaps = self.gaps
-        while count < limit and gaps[i + count - 1] != _NO_JOIN:
-            count += 1
-        return count
-
     def plain(self, i: int) -> str:
         """Token ``i`` as written, for case-sensitive comparison."""
         value = self._plain[i]
@@ -205,7 +197,7 @@ class _Tokens:
 def _phrase_tokens(phrase: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
     """Folded key and per-token case constraints of a dictionary phrase; None if it cannot match."""
     tokens = _Tokens(phrase)
-    if tokens.n == 0 or tokens.room(0, tokens.n) != tokens.n:
+    if tokens.n == 0 or not all(tokens.gaps[:-1]):
         return None  # a phrase with a separator the matcher never joins across
     case = tuple(p if _is_acronym(p) else None for p in (tokens.plain(i) for i in range(tokens.n)))
     return tuple(tokens.keys), case
@@ -290,6 +282,16 @@ class _Phrase:
 
 _ALIAS_BIT, _COUNTRY_BIT, _QUALIFIER_BIT, _NOUN_BIT = 1, 2, 4, 8
 _WORD_BITS = _COUNTRY_BIT | _QUALIFIER_BIT  # what starts a composite ("Syrian", "Kurdish")
+
+
+class _Node:
+    """One step of the phrase trie."""
+
+    __slots__ = ("children", "hit")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.hit: _Hit | None = None  # the phrases that end here
 
 
 class _Hit:
@@ -431,19 +433,22 @@ class ActorDictionary:
     def __init__(self, records: Sequence[_Record], phrases: Sequence[tuple[tuple[str, ...], _Phrase]]) -> None:
         """Build from parsed records; use ``load`` instead."""
         self._records: dict[str, _Record] = {r.actor.id: r for r in records}
-        self._index: dict[tuple[str, ...], _Hit] = {}
         grouped: dict[tuple[str, ...], list[_Phrase]] = {}
         for key, phrase in phrases:
             grouped.setdefault(key, []).append(phrase)
-        lengths: dict[str, set[int]] = {}
+        # A trie over folded tokens: matching walks only as deep as the text agrees with a phrase.
+        self._trie: dict[str, _Node] = {}
         for key, group in grouped.items():
-            self._index[key] = _Hit(len(key), tuple(group))
-            lengths.setdefault(key[0], set()).add(len(key))
-        # Longest first, so the first hit at a position is the longest phrase there.
-        self._first: dict[str, tuple[int, ...]] = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
-        self._longest = max((len(key) for key in self._index), default=1)
-        self._pairs = frozenset(key[:2] for key in self._index if len(key) > 1)
-        self._singles = frozenset(key[0] for key in self._index if len(key) == 1)
+            level = self._trie
+            for depth, word in enumerate(key):
+                node = level.get(word)
+                if node is None:
+                    node = level[word] = _Node()
+                if depth == len(key) - 1:
+                    node.hit = _Hit(len(key), tuple(group))
+                level = node.children
+        self._pairs = frozenset(key[:2] for key in grouped if len(key) > 1)
+        self._singles = frozenset(key[0] for key in grouped if len(key) == 1)
         # Candidate actors per (class, tags, countries, qualified, date): a handful of dates a day.
         self._pool_cache: dict[tuple[object, ...], tuple[str, ...]] = {}
         # Folded forms of every acronym: a neighbour in capitals that is one of these is not a headline.
@@ -731,30 +736,29 @@ class ActorDictionary:
     def _at(self, tokens: _Tokens, i: int) -> list[_Hit]:
         """Phrases that match at token ``i``, longest first, with case rules checked."""
         keys = tokens.keys
-        lengths = self._first.get(keys[i])
-        if lengths is None:
+        node = self._trie.get(keys[i])
+        if node is None:
             return []
-        # Most hits on a first word ("the", "Syria") go no further: test the pair before the run.
-        if i + 1 < tokens.n and tokens.gaps[i] and (keys[i], keys[i + 1]) in self._pairs:
-            room = tokens.room(i, self._longest)
-        elif keys[i] in self._singles:
-            room = 1
-        else:
-            return []
+        gaps, last = tokens.gaps, tokens.n - 1
         found: list[_Hit] = []
-        for length in lengths:
-            if length > room:
-                continue
-            hit = self._index.get(tuple(keys[i : i + length]) if length > 1 else (keys[i],))
-            if hit is None:
-                continue
-            if hit.checked:
-                fitting = tuple(p for p in hit.phrases if self._fits(p, tokens, i, length))
-                if not fitting:
-                    continue
-                if len(fitting) < len(hit.phrases):
-                    hit = _Hit(hit.length, fitting)
-            found.append(hit)
+        j = i
+        while True:
+            hit = node.hit
+            if hit is not None:
+                if hit.checked:
+                    fitting = tuple(p for p in hit.phrases if self._fits(p, tokens, i, hit.length))
+                    if len(fitting) < len(hit.phrases):
+                        hit = _Hit(hit.length, fitting) if fitting else None
+                if hit is not None:
+                    found.append(hit)
+            if j == last or not gaps[j] or not node.children:
+                break
+            j += 1
+            child = node.children.get(keys[j])
+            if child is None:
+                break
+            node = child
+        found.reverse()  # longest first
         return found
 
     def _fits(self, phrase: _Phrase, tokens: _Tokens, i: int, length: int) -> bool:
