@@ -196,11 +196,19 @@ class _Tokens:
 
 def _phrase_tokens(phrase: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
     """Folded key and per-token case constraints of a dictionary phrase; None if it cannot match."""
-    tokens = _Tokens(phrase)
-    if tokens.n == 0 or not all(tokens.gaps[:-1]):
+    # The rules of _Tokens, written for one short phrase: building a _Tokens per alias would
+    # be most of the load time. tests/frontwire/test_actors.py checks every alias finds itself.
+    parts = _TOKEN.split(phrase)
+    words = [w[:-2] if len(w) > 2 and _POSSESSIVE.fullmatch(w, len(w) - 2) else w for w in parts[1::2]]
+    gaps = [_GAP_CACHE[g] if g in _GAP_CACHE else _gap(g) for g in parts[2:-1:2]]
+    if not words or _NO_JOIN in gaps:
         return None  # a phrase with a separator the matcher never joins across
-    case = tuple(p if _is_acronym(p) else None for p in (tokens.plain(i) for i in range(tokens.n)))
-    return tuple(tokens.keys), case
+    keys = [_FOLD_CACHE.get(w) or _fold(w) for w in words]
+    for k, gap in enumerate(gaps):
+        if gap == _HYPHENATED and keys[k] in _SUN_ARTICLES:
+            keys[k] = "al"
+    case = tuple(p if _is_acronym(p) else None for p in map(_plain, words))
+    return tuple(keys), case
 
 
 # --------------------------------------------------------------------------------------

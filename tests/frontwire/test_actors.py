@@ -549,3 +549,40 @@ def test_an_articles_datetime_and_lower_case_countries_are_accepted(actors: Acto
     assert one(actors, "Government troops advanced.", countries=["iq"], on=published).actor_id == "iq-isf"
     assert actors.national_force("SY", published) == "sy-saa"
     assert actors.is_active("sy-gov-2025", published) is False
+
+
+def aliases_in_file() -> list[tuple[str, str]]:
+    """(actor id, alias as written, with its marks) for every alias in the packaged file."""
+    found: list[tuple[str, str]] = []
+    actor = ""
+    for line in data_text().splitlines():
+        if line.startswith("actor "):
+            actor = line.split()[1]
+        elif line.startswith("  aliases:"):
+            found += [(actor, item.strip()) for item in line.split(":", 1)[1].split("|")]
+    return found
+
+
+def test_every_alias_finds_its_actor(actors: ActorDictionary) -> None:
+    # Guards against an alias another phrase shadows, or one the matcher cannot tokenise alike.
+    lost = []
+    for actor_id, written in aliases_in_file():
+        alias = written.lstrip("?!")
+        mentions = actors.find_mentions(alias)
+        whole = [m for m in mentions if m.start == 0 and m.surface == alias.removesuffix("'s").rstrip("'")]
+        # a second sense ("?") needs context to be chosen; found as a mention is what counts here
+        if len(whole) != 1 or (not written.startswith("?") and whole[0].actor_id != actor_id):
+            lost.append((actor_id, written, [(m.surface, m.actor_id) for m in mentions]))
+    assert lost == []
+
+
+def test_second_senses_are_chosen_by_their_country(actors: ActorDictionary) -> None:
+    for actor_id, written in aliases_in_file():
+        country = actors.get(actor_id).country
+        if not written.startswith("?") or country is None:
+            continue
+        others = {a for a, w in aliases_in_file() if w.lstrip("?!") == written.lstrip("?!") and a != actor_id}
+        if any(actors.get(other).country == country for other in others):
+            continue  # two senses in one country ("Russian mercenaries"): only named actors nearby can tell
+        mention = one(actors, written.lstrip("?!"), countries=(country,))
+        assert mention.actor_id == actor_id, (written, mention)
