@@ -586,3 +586,11 @@ def test_second_senses_are_chosen_by_their_country(actors: ActorDictionary) -> N
             continue  # two senses in one country ("Russian mercenaries"): only named actors nearby can tell
         mention = one(actors, written.lstrip("?!"), countries=(country,))
         assert mention.actor_id == actor_id, (written, mention)
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "...", "\n\n", "'s", "ISIS", "(RSF)", "pro-", "-linked", "داعش", "伊斯兰国", "U.S.", "the the the"]
+)
+def test_odd_texts_do_not_break_the_matcher(actors: ActorDictionary, text: str) -> None:
+    for mention in actors.find_mentions(text, countries=("SY",), on=SEED_DAY):
+        assert text[mention.start : mention.end] == mention.surface
