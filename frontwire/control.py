@@ -381,7 +381,12 @@ def apply(
     source: SourceRef,
     duplicate_of: str | None = None,
 ) -> tuple[PlaceState, Alert | None]:
-    """The place's next state after this report, and the alert it calls for (see the module's rules)."""
+    """The place's next state after this report, and the alert it calls for (see the module's rules).
+
+    Given None and a report that changes nothing (a contested mention, say), the answer is an
+    empty state that need not be stored. ValueError when the state is another place's, or when
+    an article is said to duplicate itself.
+    """
     if state is None:
         state = PlaceState(event.place.id)
     elif state.place_id != event.place.id:
