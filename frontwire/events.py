@@ -48,8 +48,19 @@ _STRENGTH = {Status.REPORTED: 4, Status.CLAIMED: 3, Status.CONTESTED: 2, Status.
 _YEAR = re.compile(r"\b(19[4-9]\d|20\d\d)\b")
 _PRONOUN_START = re.compile(r"^\W*(they|it|the group|the militants|the rebels|the fighters|the jihadists|its fighters|"
                             r"their fighters|the insurgents|the army|the troops|the forces)\b", re.IGNORECASE)
-_LIST_JOINER = re.compile(r"^\s*(,\s*(and\s+)?|\s+and\s+|\s+as well as\s+)(the\s+)?((town|city|village|district)s?\s+of\s+)?$",
-                          re.IGNORECASE)
+_LIST_JOINER = re.compile(
+    r"^\s*(,\s*(and\s+)?|\s+and\s+|\s+as well as\s+|,?\s+including\s+)(the\s+)?((key|strategic|nearby|border)\s+)?"
+    r"((town|city|village|district|province|region)s?\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_CONTAINER = re.compile(
+    r"^,?\s+(in|near)\s+(the\s+)?((north|south|east|west|central|northern|southern|eastern|western|"
+    r"northeastern|northwestern|southeastern|southwestern)\s+)?$|^,\s*$",
+    re.IGNORECASE,
+)
+_INCLUDING_ANYWHERE = re.compile(
+    r"\bincluding\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?", re.IGNORECASE
+)
 _QUOTE = re.compile(r"[\"“”]")
 # "lost most of its territory, including Mosul and Raqqa": the list names the places of the change.
 _INCLUDING = re.compile(r"^[^;:.]{0,220},?\s+including\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?$",
@@ -158,8 +169,12 @@ def event_id(place_id: str, gained_by: str | None, lost_by: str | None, change: 
     return "evt-" + hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def acled_sub_event_type(change: Change, gained_kind: ActorKind | None) -> str | None:
+def acled_sub_event_type(change: Change, status: Status, gained_kind: ActorKind | None) -> str | None:
     """ACLED's sub-event type where the actors allow it (ACLED codebook 2023, 'Battles' and 'Strategic developments')."""
+    if status is Status.CONTESTED:
+        return "Armed clash"
+    if status not in (Status.REPORTED, Status.CLAIMED):
+        return None
     if change is Change.WITHDRAWAL and gained_kind is None:
         return "Non-violent transfer of territory"
     if gained_kind in (ActorKind.STATE_FORCE, ActorKind.FOREIGN_STATE):
@@ -214,7 +229,8 @@ def _sentence_candidates(
             continue
         for match in trigger.pattern.finditer(text):
             t_start, t_end = match.start() + offset, match.end() + offset
-            if _overlaps_entity(t_start, t_end, place_mentions + actors):
+            fixed_words = _fixed_spans(match, offset)
+            if any(_overlaps_entity(a, b, place_mentions + actors) for a, b in fixed_words):
                 continue
             if trigger.role == "passive":
                 targets = _places_before(text, offset, t_start, place_mentions, lexicon)
@@ -249,6 +265,13 @@ def _sentence_candidates(
     return found
 
 
+def _fixed_spans(match: re.Match[str], offset: int) -> list[tuple[int, int]]:
+    """The trigger's own words; the * of an expel phrase holds the loser and may be an entity."""
+    if "gap" not in match.re.groupindex or match.start("gap") < 0:
+        return [(match.start() + offset, match.end() + offset)]
+    return [(match.start() + offset, match.start("gap") + offset), (match.end("gap") + offset, match.end() + offset)]
+
+
 def _overlaps_entity(start: int, end: int, entities: Iterable[Entity]) -> bool:
     return any(e.start < end and start < e.end for e in entities)
 
@@ -259,7 +282,7 @@ def _near_nochange(span: tuple[int, int], no_change: list[tuple[int, int]]) -> b
 
 def _gap_ok(gap: str, lexicon: TriggerLexicon) -> bool:
     words = re.findall(r"[\w'’-]+", gap.lower())
-    if len(words) > 7 or re.search(r"[;:()]", gap):
+    if len(words) > 9 or re.search(r"[;:()]", gap):
         return False
     return all(word in lexicon.gap_words for word in words)
 
@@ -270,13 +293,24 @@ def _places_after(text: str, offset: int, t_end: int, mentions: list[Entity], le
         return []
     gap = text[t_end - offset:following[0].start - offset]
     if not _gap_ok(gap, lexicon) and not _INCLUDING.match(gap):
-        return []
+        # "lost most of the territory it held in Iraq and Syria, including Mosul and Raqqa"
+        including = _INCLUDING_ANYWHERE.search(text, t_end - offset, min(len(text), t_end - offset + 260))
+        if including is None:
+            return []
+        following = [m for m in following if m.start - offset >= including.end()]
+        if not following or following[0].start - offset != including.end():
+            return []
     chosen = [following[0]]
+    anchor = following[0].end
     for mention in following[1:]:
-        between = text[chosen[-1].end - offset:mention.start - offset]
+        between = text[anchor - offset:mention.start - offset]
+        if _CONTAINER.match(between):
+            anchor = mention.end  # "Mosul in Iraq and Raqqa": Iraq only says where Mosul is
+            continue
         if not _LIST_JOINER.match(between):
             break
         chosen.append(mention)
+        anchor = mention.end
     return chosen
 
 
@@ -421,7 +455,9 @@ def _merge(
             occurred = next((d for c in strong if (d := resolve_date(c.sentence.text, published))), None)
         if occurred is not None and occurred > published:
             occurred = None
-        change = best.change
+        # A government retaking its own town is told as "liberated", "pushed out", "recapture":
+        # one recapture among the strong mentions names the change.
+        change = Change.RECAPTURE if any(c.change is Change.RECAPTURE for c in strong) else best.change
         gained_kind = actor_kind(gained) if gained else None
         events.append(TerritorialEvent(
             event_id=event_id(best.place.id, gained, lost, change, occurred),
@@ -433,6 +469,6 @@ def _merge(
             occurred_on=occurred,
             evidence=Evidence(best.sentence.text, best.sentence.start, best.sentence.end),
             confidence=best.confidence,
-            acled_sub_event_type=acled_sub_event_type(change, gained_kind),
+            acled_sub_event_type=acled_sub_event_type(change, best.status, gained_kind),
         ))
     return tuple(events)
