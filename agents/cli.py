@@ -249,6 +249,7 @@ def extract(source: IO[bytes]) -> None:
 
     enricher = Enricher.shared()
     now = datetime.now(UTC)
+    seen: dict[str, Any] = {}  # near-duplicate index for this batch: a copy names its first article
     done = failed = 0
     with tqdm(unit="article", file=sys.stderr, disable=None) as progress:
         for where, item in _extract_inputs(source):
@@ -259,7 +260,7 @@ def extract(source: IO[bytes]) -> None:
                     article = article_from_dict(item, received_at=now)
                 else:
                     raise InvalidArticle(f"expected a JSON object, got {type(item).__name__}")
-                enriched = enricher.enrich(article)
+                enriched = enricher.enrich(article, seen=seen)
             except Exception as exc:  # noqa: BLE001 -- one bad input must not end the batch
                 click.echo(f"{where}: {exc}", err=True)
                 failed += 1

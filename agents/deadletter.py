@@ -6,6 +6,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
+from frontwire.models import rfc3339
+
 __all__ = ["MAX_ORIGINAL_BYTES", "dead_letter_record"]
 
 # A 20 MB rejected message must not become a 27 MB dead letter the producer cannot send; the
@@ -29,7 +31,7 @@ def dead_letter_record(
         "error": str(error) or type(error).__name__,
         "error_type": type(error).__name__,
         "stage": stage,
-        "received_at": received_at.isoformat().replace("+00:00", "Z"),
+        "received_at": rfc3339(received_at),
         "original": None if kept is None else base64.b64encode(kept).decode("ascii"),
         "original_size": 0 if original is None else len(original),
         "original_truncated": original is not None and len(original) > MAX_ORIGINAL_BYTES,

@@ -76,7 +76,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from frontwire.events import event_id
-from frontwire.models import Change, Evidence, Place, PlaceKind, Status, TerritorialEvent
+from frontwire.models import Status, TerritorialEvent, rfc3339
 
 __all__ = [
     "ALERTING_STATUSES",
@@ -168,7 +168,7 @@ class SourceRef:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of an item of schemas/alert.schema.json's ``sources``."""
         return {"article_id": self.article_id, "url": self.url, "source": self.source,
-                "published_at": _rfc3339(self.published_at)}
+                "published_at": rfc3339(self.published_at)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SourceRef:
@@ -196,7 +196,7 @@ class Alert:
             **self.event.to_dict(),
             "previous_controller": self.previous_controller,
             "sources": [s.to_dict() for s in self.sources],
-            "first_reported_at": _rfc3339(self.first_reported_at),
+            "first_reported_at": rfc3339(self.first_reported_at),
             "corroboration": self.corroboration,
         }
 
@@ -242,7 +242,7 @@ class ControlChange:
     def from_dict(cls, data: Mapping[str, Any]) -> ControlChange:
         """The change ``to_dict`` gave."""
         return cls(
-            event=_event_from_dict(data["event"]),
+            event=TerritorialEvent.from_dict(data["event"]),
             previous_controller=data["previous_controller"],
             since=date.fromisoformat(data["since"]),
             stated=date.fromisoformat(data["stated"]) if data["stated"] else None,
@@ -306,7 +306,7 @@ class HeldCopy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HeldCopy:
         """The copy ``to_dict`` gave."""
-        return cls(_event_from_dict(data["event"]), SourceRef.from_dict(data["source"]), data["duplicate_of"])
+        return cls(TerritorialEvent.from_dict(data["event"]), SourceRef.from_dict(data["source"]), data["duplicate_of"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,26 +516,3 @@ def _alert(identifier: str, kind: AlertKind, change: ControlChange) -> Alert:
 
 def _seen_key(article_id: str, event_identifier: str) -> str:
     return hashlib.sha256(f"{article_id}|{event_identifier}".encode()).hexdigest()[:16]
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _event_from_dict(data: Mapping[str, Any]) -> TerritorialEvent:
-    """The event TerritorialEvent.to_dict gave (models.py has no from_dict yet)."""
-    place = data["place"]
-    evidence = data["evidence"]
-    return TerritorialEvent(
-        event_id=data["event_id"],
-        place=Place(place["id"], place["name"], place["lat"], place["lon"], place["country"], place["admin1"],
-                    PlaceKind(place["kind"]), place["mentions"]),
-        gained_by=data["gained_by"],
-        lost_by=data["lost_by"],
-        change=Change(data["change"]),
-        status=Status(data["status"]),
-        occurred_on=date.fromisoformat(data["occurred_on"]) if data["occurred_on"] else None,
-        evidence=Evidence(evidence["sentence"], evidence["start"], evidence["end"]),
-        confidence=data["confidence"],
-        acled_sub_event_type=data["acled_sub_event_type"],
-    )

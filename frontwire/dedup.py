@@ -62,7 +62,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,6 +78,7 @@ __all__ = [
     "Deduplicator",
     "IndexEntry",
     "Signature",
+    "check_and_record",
     "shingles",
 ]
 
@@ -329,3 +330,28 @@ class Deduplicator:
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+
+
+def check_and_record(
+    deduplicator: Deduplicator,
+    index: MutableMapping[str, Any],
+    article_id: str,
+    published_at: datetime,
+    text: str,
+) -> str | None:
+    """The original this article copies, or None; its band keys are recorded in ``index`` either way.
+
+    ``index`` maps band keys to ``IndexEntry.to_dict()`` values: a dict for a batch, a Faust
+    table in the stream, so both take this one path.
+    """
+    signature = deduplicator.signature(text)
+
+    def lookup(key: str) -> IndexEntry | None:
+        stored = index.get(key)
+        return IndexEntry.from_dict(stored) if stored is not None else None
+
+    original = deduplicator.find_duplicate(article_id, published_at, signature, lookup)
+    entries = deduplicator.entries_for(article_id, published_at, signature, original_id=original, lookup=lookup)
+    for key, entry in entries.items():
+        index[key] = entry.to_dict()
+    return original

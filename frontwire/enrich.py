@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import ClassVar
+from collections.abc import Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 from frontwire.actors import ActorDictionary
 from frontwire.cleaning import clean_text
+from frontwire.dedup import Deduplicator, check_and_record
 from frontwire.events import detect_events
 from frontwire.gazetteer import Gazetteer, PlaceMention
 from frontwire.models import ActorKind, Article, EnrichedArticle, Entity, EntityType, Place
@@ -29,6 +30,7 @@ class Enricher:
     clean: Callable[[Article], str]
     actors: ActorDictionary
     places: Gazetteer
+    deduplicator: Deduplicator = field(default_factory=Deduplicator)
 
     _shared: ClassVar[Enricher | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
@@ -41,9 +43,16 @@ class Enricher:
                 cls._shared = cls(clean=clean_text, actors=ActorDictionary.load(), places=Gazetteer.shared())
             return cls._shared
 
-    def enrich(self, article: Article) -> EnrichedArticle:
-        """The enriched article: cleaned text, entities, places, actors and territorial events."""
+    def enrich(self, article: Article, *, seen: MutableMapping[str, Any] | None = None) -> EnrichedArticle:
+        """The enriched article: cleaned text, entities, places, actors and territorial events.
+
+        ``seen`` is the near-duplicate index (band key -> entry): given one, ``duplicate_of`` names
+        the first article this one copies, and this article is recorded in it.
+        """
         text = self.clean(article)
+        duplicate_of = None
+        if seen is not None:
+            duplicate_of = check_and_record(self.deduplicator, seen, article.id, article.published_at, text)
         on = article.published_at.date()
         # Named actors first: their countries help the gazetteer choose between homonyms, and the
         # places' countries then let generic mentions ("government forces") resolve.
@@ -78,6 +87,7 @@ class Enricher:
             places=places,
             actors=tuple(self.actors.get(i) for i in dict.fromkeys(m.actor_id for m in actor_mentions if m.actor_id)),
             events=events,
+            duplicate_of=duplicate_of,
         )
 
     def _actor_kind(self, actor_id: str) -> ActorKind | None:

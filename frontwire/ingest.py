@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from frontwire.errors import InvalidArticle
-from frontwire.models import Article
+from frontwire.models import Article, rfc3339
 from frontwire.schemas import load_schema
 
 __all__ = ["DEFAULT_MAX_ARTICLE_BYTES", "article_from_dict", "article_to_dict", "canonical_url", "parse_raw_article"]
@@ -92,7 +92,7 @@ def article_to_dict(article: Article) -> dict[str, Any]:
     known = {
         "id": article.id,
         "url": article.url,
-        "published_at": article.published_at.isoformat().replace("+00:00", "Z"),
+        "published_at": rfc3339(article.published_at),
         "title": article.title,
         "text": article.text,
         "html": article.html,

@@ -25,6 +25,7 @@ __all__ = [
     "PlaceKind",
     "Status",
     "TerritorialEvent",
+    "rfc3339",
 ]
 
 
@@ -135,6 +136,14 @@ class Place:
             "mentions": self.mentions,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Place:
+        """The place ``to_dict`` gave."""
+        return cls(
+            data["id"], data["name"], data["lat"], data["lon"], data["country"], data["admin1"],
+            PlaceKind(data["kind"]), data["mentions"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -161,6 +170,11 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of schemas/territorial-event.schema.json#/$defs/evidence."""
         return {"sentence": self.sentence, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        """The evidence ``to_dict`` gave."""
+        return cls(data["sentence"], data["start"], data["end"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +207,22 @@ class TerritorialEvent:
             "acled_sub_event_type": self.acled_sub_event_type,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TerritorialEvent:
+        """The event ``to_dict`` gave (extra keys, such as the article reference, are ignored)."""
+        return cls(
+            event_id=data["event_id"],
+            place=Place.from_dict(data["place"]),
+            gained_by=data["gained_by"],
+            lost_by=data["lost_by"],
+            change=Change(data["change"]),
+            status=Status(data["status"]),
+            occurred_on=date.fromisoformat(data["occurred_on"]) if data["occurred_on"] else None,
+            evidence=Evidence.from_dict(data["evidence"]),
+            confidence=data["confidence"],
+            acled_sub_event_type=data["acled_sub_event_type"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class EnrichedArticle:
@@ -218,7 +248,7 @@ class EnrichedArticle:
             "url": self.url,
             "source": self.source,
             "title": self.title,
-            "published_at": _rfc3339(self.published_at),
+            "published_at": rfc3339(self.published_at),
             "language": self.language,
             "text": self.text,
             "text_length": len(self.text),
@@ -230,5 +260,6 @@ class EnrichedArticle:
         }
 
 
-def _rfc3339(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as an RFC 3339 string with a ``Z`` for UTC."""
     return moment.isoformat().replace("+00:00", "Z")
