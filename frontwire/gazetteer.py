@@ -78,24 +78,49 @@ _TYPE_WORDS = frozenset(
         "province", "provincia", "provinsi", "governorate", "muhafazat", "muhafazah", "mohafazat",
         "oblast", "oblasti", "oblast'", "region", "state", "wilayat", "wilaya", "wilayah", "velayat",
         "ostan", "ostan-e", "district", "prefecture", "city", "municipality", "territory", "division",
-        "department", "departement", "departamento", "county", "of", "de", "del",
+        "department", "departement", "departamento", "county", "of", "de", "del", "respublika",
+        "republic", "kray", "kraj", "oblysy", "voblasc", "sheng", "zizhiqu", "novads", "apskritis",
+        "okrug", "lan", "megye", "shaary", "kommune", "kommunia", "gwangyeoksi", "teukbyeolsi",
     }
+)
+# Capitalised qualifiers that may precede a place without making it an organisation's name.
+_QUALIFIERS = frozenset(
+    {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central"}
+    | {"upper", "lower", "greater", "old", "new", "the"}
 )
 _GENERIC_REST = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", ""})
 
 MIN_SIMILARITY = 0.75  # light-form similarity below which a folded-key hit is a coincidence
 BIG_CITY = 100_000  # people: a city this large is a plausible reading without other evidence
+MILLION = 1_000_000  # people: a city this large is plausible by an alternate name too ("Kharkov")
 NEAR_KM = 150.0  # a reading this close to another named place is supported by it
 MAX_SPAN_TOKENS = 5  # "Democratic Republic of the Congo"
+_KIND_RANK = {PlaceKind.COUNTRY: 0, PlaceKind.CITY: 1, PlaceKind.LOCALITY: 2, PlaceKind.ADMIN1: 3}
+_CACHE_SIZE = 20_000  # span texts whose candidates are remembered
+_CHUNK = 50_000  # names folded per batch while loading: bounds the peak of temporary strings
 
-_LATIN_NAME = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF][A-Za-z\u00C0-\u024F\u1E00-\u1EFF' `\-.,\u02BB\u02BC\u02BF\u02BE\u2019()]*$")
+_LETTER = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"  # Latin letters, with diacritics
+_LATIN_NAME = re.compile(f"^[{_LETTER}][{_LETTER}' `\\-.,\u02BB\u02BC\u02BF\u02BE\u2019()]*$")
 _RECORD = re.compile(rb"\{[^{}]*\}")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019.][^\W\d_]+)*\.?")
+_ENGLISH_ENDINGS = ("ing", "ed", "ly", "ers", "ors", "als", "ists")
+_COUNTRY_ACRONYMS = frozenset({"US", "USA", "UK", "UAE", "DRC", "DR", "CAR", "KSA", "DPRK", "ROK", "PRC"})
+_PLURAL_DIVISION_WORDS = frozenset({"provinces", "governorates", "oblasts", "regions", "states", "prefectures"})
+# Nouns that make a demonym before a name its country: "the Syrian town of Boukamal".
+_PLACE_NOUNS = frozenset(
+    {"town", "city", "village", "capital", "province", "region", "governorate", "district", "port", "border"}
+    | {"stronghold", "enclave", "suburb", "outskirts", "hamlet", "settlement", "oblast", "state", "frontier"}
+)
+_CONNECTORS_INSIDE = frozenset({"e", "i", "ye", "ul", "ol"})
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 _SENTENCE_END = re.compile(r"[.!?\n\"\u201c\u201d:;()\[\]|]")
 # Lower-case words that may sit inside a capitalised name: Arabic articles, Persian
 # ezafe, European joiners ("Rostov-on-Don", "Bosnia and Herzegovina", "Rio de Janeiro").
 _ARTICLE_WORDS = frozenset({"al", "el", "ad", "ed", "ar", "as", "ash", "az", "ez", "at", "et", "an", "ul", "ad-"})
-_JOINERS = frozenset({"i", "e", "ye", "ul", "ol", "of", "the", "and", "de", "du", "del", "da", "do", "dos", "das", "des", "la", "le", "les", "on", "upon", "am", "sur", "en"})
+_JOINERS = frozenset(
+    {"i", "e", "ye", "ul", "ol", "of", "the", "and", "de", "du", "del", "da", "do", "dos", "das", "des", "la", "le", "les", "on"}
+    | {"upon", "am", "sur", "en"}
+)
 # Capitalised article tokens that also are English words: they open a name only with a hyphen ("As-Suwayda").
 _ENGLISH_ARTICLES = frozenset({"an", "as", "at", "ad", "ed", "et", "en", "ar", "ash"})
 
@@ -153,7 +178,7 @@ def strip_division_words(name: str) -> str:
     """A division's name without type words: "Kharkivska oblast" -> "Kharkivska", "Muhafazat Kirkuk" -> "Kirkuk"."""
     name = re.sub(r"\s*[\[(].*?[\])]", "", name)  # "Wales [Cymru GB-CYM]", "Guyane (française)"
     words = name.split()
-    kept = [w for w in words if w.lower() not in _TYPE_WORDS]
+    kept = [w for w in words if normalize(w) not in _TYPE_WORDS and w.lower() not in _TYPE_WORDS]
     if not kept or " ".join(kept).lower() in _GENERIC_REST:
         return name.strip()  # "Northern State" stays whole: "Northern" alone names nothing
     return " ".join(kept)
@@ -183,7 +208,7 @@ def _data_lines(path: Path) -> Iterable[tuple[int, str]]:
             yield number, line.rstrip("\r")
 
 
-_WORD = re.compile(r"^[a-z][a-z'.\-]*$")
+_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['.\-])*$")
 
 
 def load_place_words(path: Path = DATA_DIR / "place_words.txt") -> PlaceWords:
@@ -302,6 +327,9 @@ class _Token:
     possessive: bool
     sentence_start: bool
     joined: bool  # joined to the previous token by a single space or hyphen
+    hyphenated: bool  # joined to the previous token by a hyphen
+    line_start: bool  # first on its line
+    dateline: bool = False  # part of an all-capitals dateline: "BAGHDAD (AP) -"
 
     @property
     def lower(self) -> str:
@@ -312,6 +340,7 @@ class _Token:
 class _Candidate:
     index: int  # place index
     similarity: float
+    primary: bool = False  # matched a city's primary GeoNames name or a spelling of it
 
 
 @dataclass(slots=True)
@@ -321,7 +350,12 @@ class _Span:
     start: int
     end: int
     candidates: list[_Candidate]
-    division: bool = False  # a division word stands next to it
+    division: bool = False  # a division word goes with it
+    division_word: int | None = None  # the token of a division word right after it
+    dateline: bool = False  # an all-capitals dateline
+    placeish: bool = False  # "the town of ...": the text calls it a place
+    organisation: bool = False  # other capitalised words are joined to it: "Harvard Business Review"
+    initial: bool = False  # one English-looking word opening a sentence, where a capital proves nothing
     local: set[str] = field(default_factory=set)  # countries named right next to it
     choice: int | None = None  # chosen place index
     score: float = 0.0
@@ -365,8 +399,10 @@ class Gazetteer:
         self._name: list[str] = []
         self._country: list[str] = []
         self._admin1: list[str | None] = []
+        self._cache: dict[str, tuple[_Candidate, ...]] = {}
+        self._lines: list[str] = []  # "key\towner light", until the index is built
         names: list[str] = []
-        owners = array("i")
+        owners: list[int] = []
         points: dict[str, list[tuple[float, float]]] = {}
         interned: dict[str, str] = {}
         try:
@@ -388,12 +424,15 @@ class Gazetteer:
                 admin1 = admin1_names.get((cc, str(record["admin1code"])))
                 self._admin1.append(interned.setdefault(admin1, admin1) if admin1 else None)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                line = raw.count(b"\n", 0, match.start()) + 1
-                raise GazetteerDataError(f"{cities_path}:{line}: bad city record: {exc}") from exc
+                number = raw.count(b"\n", 0, match.start()) + 1
+                raise GazetteerDataError(f"{cities_path}:{number}: bad city record: {exc}") from exc
             points.setdefault(cc, []).append((self._lat[index], self._lon[index]))
-            for name in latin_names(record):
+            for position, name in enumerate(latin_names(record)):
                 names.append(name)
-                owners.append(index)
+                owners.append(index if position else -1 - index)  # negative: the primary name
+            if len(names) >= _CHUNK:
+                self._index_names(names, owners)
+                names, owners = [], []
         del raw
         self._cities = len(self._gid)
         order = sorted(range(self._cities), key=self._gid.__getitem__)
@@ -457,19 +496,62 @@ class Gazetteer:
                 names.append(alias)
                 owners.append(index)
 
-        # The index: loose key -> "index light|index light|...". One string per key keeps
-        # 400k keys near 100 MB; the light forms confirm a hit (see transliteration.py).
+        self._index_names(names, owners)
+        # The index: one string of lines "key\towner light|owner light|...\n" sorted by key,
+        # and the offsets of its lines, searched by bisection. 850k names cost ~25 MB this way;
+        # a dict of 280k keys costs twice that, and an Aho-Corasick automaton 441 MB.
+        self._lines.sort()
+        parts: list[str] = []
+        offsets = array("I")
+        position = 0
+        previous_key = None
+        previous_line = None
+        for line in self._lines:
+            if line == previous_line:
+                continue
+            previous_line = line
+            key, _, entry = line.partition("\t")
+            if key == previous_key:
+                piece = "|" + entry
+            else:
+                piece = ("\n" if previous_key is not None else "") + key + "\t" + entry
+                offsets.append(position + (1 if previous_key is not None else 0))
+                previous_key = key
+            parts.append(piece)
+            position += len(piece)
+        self._lines = []
+        self._blob = "".join(parts) + "\n"
+        offsets.append(len(self._blob))
+        self._offsets = offsets
+
+    def _index_names(self, names: list[str], owners: list[int]) -> None:
+        # An owner below zero, -1 - index, marks a city's primary GeoNames name: it is
+        # stored as "=index", because alternate names include oddities (Topeka's "Google").
         light = normalize_many(names)
         keys = fold_normalized_many(light)
-        grouped: dict[str, list[str]] = {}
-        seen: set[tuple[int, str]] = set()
-        for owner, form, key in zip(owners, light, keys):
-            if not key or form.count(" ") >= MAX_SPAN_TOKENS or (owner, form) in seen:
-                continue
-            seen.add((owner, form))
-            grouped.setdefault(key, []).append(f"{owner} {form}")
-        del seen, names, light, keys
-        self._index: dict[str, str] = {key: "|".join(entries) for key, entries in grouped.items()}
+        for owner, form, key in zip(owners, light, keys, strict=True):
+            if key and form.count(" ") < MAX_SPAN_TOKENS:
+                mark = f"={-1 - owner}" if owner < 0 else str(owner)
+                self._lines.append(f"{key}\t{mark} {form}")
+
+    def _entries(self, key: str) -> str | None:
+        # Bisection over the sorted lines of the blob; None when the key is absent.
+        blob, offsets = self._blob, self._offsets
+        lo, hi = 0, len(offsets) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start = offsets[mid]
+            if blob[start : blob.index("\t", start)] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(offsets) - 1:
+            return None
+        start = offsets[lo]
+        tab = blob.index("\t", start)
+        if blob[start:tab] != key:
+            return None
+        return blob[tab + 1 : offsets[lo + 1] - 1]
 
     def _add_extra(self, place: Place, population: int) -> int:
         index = self._cities + len(self._extra)
@@ -494,7 +576,7 @@ class Gazetteer:
     @property
     def key_count(self) -> int:
         """How many distinct loose keys the name index holds."""
-        return len(self._index)
+        return len(self._offsets) - 1
 
     # -- places by index -----------------------------------------------------------------
 
@@ -550,21 +632,49 @@ class Gazetteer:
     # -- lookup by name --------------------------------------------------------------------
 
     def _candidates(self, name: str) -> list[_Candidate]:
+        cached = self._cache.get(name)
+        if cached is None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()  # crude, but bounded; a busy article repeats its names
+            cached = self._cache[name] = tuple(self._lookup_candidates(name))
+        return list(cached)
+
+    def _lookup_candidates(self, name: str) -> list[_Candidate]:
         key = fold(name)
-        entries = self._index.get(key) if len(key) >= 2 else None
+        light = normalize(name)
+        # Two letters name nothing that news writes about; "Pa." is Pennsylvania's abbreviation.
+        acronym = name.replace(".", "").isupper()  # "US", "U.S."
+        entries = self._entries(key) if key and (len(light.replace(" ", "")) >= 3 or acronym) else None
         if not entries:
             return []
-        light = normalize(name)
         # A short name must match exactly: at four letters one edit is a different word.
         floor = 1.0 if len(light.replace(" ", "")) <= 4 else MIN_SIMILARITY
-        best: dict[int, float] = {}
+        compact = light.replace(" ", "")
+        size = len(compact)
+        best: dict[int, tuple[float, bool]] = {}
+        scores: dict[str, float] = {}  # a key's entries repeat the same few spellings
         for entry in entries.split("|"):
             owner, _, form = entry.partition(" ")
-            index = int(owner)
-            score = similarity(light, form)
-            if score >= floor and score > best.get(index, 0.0):
-                best[index] = score
-        return [_Candidate(i, s) for i, s in best.items()]
+            score = scores.get(form)
+            if score is None and floor == 1.0:
+                score = scores[form] = 1.0 if form.replace(" ", "") == compact else 0.0
+            elif score is None:
+                other = len(form) - form.count(" ")
+                # Lengths alone can rule a spelling out, which spares the edit distance.
+                too_far = abs(other - size) > (1.0 - floor) * max(other, size)
+                score = scores[form] = 0.0 if too_far else similarity(light, form)
+            if score >= floor:
+                primary = owner.startswith("=")
+                index = int(owner[1:] if primary else owner)
+                known = best.get(index)
+                if known is None or (score, primary) > known:
+                    best[index] = (score, primary)
+        for index, (score, primary) in best.items():
+            if not primary and index < self._cities and similarity(light, normalize(self._name[index])) >= MIN_SIMILARITY:
+                # A spelling of the primary name ("Zaporizhzhia" for "Zaporizhzhya") counts
+                # as the primary name; an unrelated alternate ("Google" for Topeka) does not.
+                best[index] = (score, True)
+        return [_Candidate(i, s, p) for i, (s, p) in best.items()]
 
     def lookup(
         self,
@@ -580,7 +690,7 @@ class Gazetteer:
             key=lambda c: (
                 -c.similarity,
                 self._country_of(c.index) not in wanted,
-                self._kind(c.index) is not PlaceKind.COUNTRY,
+                _KIND_RANK[self._kind(c.index)],  # a bare name is a country, else a city, else a division
                 -self._population_of(c.index),
             )
         )
@@ -597,17 +707,20 @@ class Gazetteer:
         tokens = self._tokenize(text)
         spans = self._spans(text, tokens)
         context = {c.upper() for c in countries}
+        # A word capitalised inside a sentence somewhere is a proper noun at a sentence start too.
+        proper = {t.lower for t in tokens if not t.sentence_start and t.text[:1].isupper()}
         for span in spans:
-            self._mark_division(tokens, span)
-        # Countries first: they are unambiguous, and they are the context of everything else.
-        for span in spans:
-            self._resolve_country(span)
+            self._mark_division(tokens, spans, span)
+            if span.initial and tokens[span.first].lower in proper:
+                span.initial = False
+        # Countries first: they are the context of everything else. A name that can be one
+        # country only goes before one that can be two ("Congo" after "Rwanda").
+        for span in sorted(spans, key=lambda s: sum(self._kind(c.index) is PlaceKind.COUNTRY for c in s.candidates)):
+            self._resolve_country(span, context)
             if span.choice is not None:
                 context.add(self._country_of(span.choice))
-        for token in tokens:
-            code = self._demonyms.get(token.lower)
-            if code is not None:
-                context.add(code)
+        context |= {self._country_of(s.choice) for s in spans if s.choice is not None}
+        context |= {code for t in tokens if (code := self._demonyms.get(t.lower)) is not None}
         for span in spans:
             if span.choice is None:
                 span.local = self._local_countries(tokens, spans, span)
@@ -628,15 +741,22 @@ class Gazetteer:
         mentions = []
         for span in spans:
             if span.choice is not None:
-                mentions.append(PlaceMention(text[span.start : span.end], span.start, span.end, self._place(span.choice)))
+                end = span.end
+                if span.division_word is not None and self._kind(span.choice) is PlaceKind.ADMIN1:
+                    end = tokens[span.division_word].end  # "Donetsk region", "Rakhine State"
+                mentions.append(PlaceMention(text[span.start : end], span.start, end, self._place(span.choice)))
         return mentions
 
     def _tokenize(self, text: str) -> list[_Token]:
         tokens: list[_Token] = []
         previous_end = 0
+        urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
         for match in _TOKEN.finditer(text):
             word = match.group(0)
             start, end = match.start(), match.end()
+            if urls and any(a <= start < b for a, b in urls):
+                previous_end = end
+                continue  # "https://.../World/Middle-East/..." names no place
             if word.endswith(".") and not (len(word) > 2 and word[-3] == "."):
                 word, end = word[:-1], end - 1  # a full stop, not an abbreviation like "U.S."
             possessive = word.endswith(("'s", "\u2019s")) and len(word) > 2
@@ -645,18 +765,52 @@ class Gazetteer:
             gap = text[previous_end:start]
             sentence_start = not tokens or bool(_SENTENCE_END.search(gap))
             joined = bool(tokens) and gap in (" ", "-") and not tokens[-1].possessive
-            tokens.append(_Token(word, start, end, possessive, sentence_start, joined))
+            line_start = not tokens or "\n" in gap
+            tokens.append(_Token(word, start, end, possessive, sentence_start, joined, gap == "-", line_start))
             previous_end = match.end()
+        self._mark_datelines(text, tokens)
         return tokens
+
+    @staticmethod
+    def _mark_datelines(text: str, tokens: list[_Token]) -> None:
+        # "BAGHDAD (AP) —", "ADDIS ABABA, Ethiopia": a line opening with capitals and then a
+        # comma, bracket or dash names the place the story was filed from.
+        i = 0
+        while i < len(tokens):
+            if not (tokens[i].line_start and tokens[i].text.isupper() and len(tokens[i].text) > 2):
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(tokens) and tokens[j + 1].joined and tokens[j + 1].text.isupper() and j - i < 3:
+                j += 1
+            after = text[tokens[j].end : tokens[j].end + 3].lstrip(" ")
+            if after[:1] in (",", "(", "\u2014", "\u2013", "-", ":") and not tokens[j].possessive:
+                for k in range(i, j + 1):
+                    tokens[k].dateline = True
+            i = j + 1
 
     def _is_name_token(self, token: _Token) -> bool:
         word = token.text
         if not word[:1].isupper():
             return False
-        if word.isupper() and len(word) > 1:
+        if word.isupper() and len(word) > 1 and not token.dateline:
             # Acronyms (ISIS, SANA, AP) are not places; "US", "UK", "DRC" are, via the index.
-            return word.replace(".", "") in {"US", "USA", "UK", "UAE", "DRC", "CAR", "KSA", "DPRK", "ROK", "PRC"}
+            return word.replace(".", "") in _COUNTRY_ACRONYMS
         return word.lower() not in DIVISION_WORDS
+
+    def _is_joiner(self, tokens: Sequence[_Token], i: int) -> bool:
+        """A lower-case word inside a name: "el" in "Deir el-Zour", "of the" in "Republic of the Congo"."""
+        word = tokens[i].text
+        if not word[:1].islower() or word.lower() not in _ARTICLE_WORDS | _JOINERS:
+            return False
+        for j in range(i + 1, min(i + 3, len(tokens))):
+            if not tokens[j].joined:
+                return False
+            if self._is_name_token(tokens[j]):
+                return True
+            if tokens[j].text.lower() not in _ARTICLE_WORDS | _JOINERS:
+                return False
+        return False
 
     def _spans(self, text: str, tokens: Sequence[_Token]) -> list[_Span]:
         spans: list[_Span] = []
@@ -664,16 +818,18 @@ class Gazetteer:
         run: list[int] = []
         for i, token in enumerate(tokens):
             name_like = self._is_name_token(token)
-            inner = (
-                token.text.lower() in _ARTICLE_WORDS | _JOINERS
-                and token.text[:1].islower()
-                and i + 1 < len(tokens)
-                and tokens[i + 1].joined
-                and self._is_name_token(tokens[i + 1])
+            joiner = not name_like and self._is_joiner(tokens, i)
+            # "Shar-e-pul": a lower-case last part hyphenated after a linking vowel.
+            tail = (
+                not name_like
+                and token.hyphenated
+                and len(run) >= 2
+                and tokens[run[-1]].hyphenated
+                and tokens[run[-1]].text in _CONNECTORS_INSIDE
             )
-            if run and token.joined and (name_like or inner):
+            if run and token.joined and (name_like or joiner or tail):
                 run.append(i)
-            elif name_like or (inner and token.text.lower() in _ARTICLE_WORDS):
+            elif name_like or (joiner and token.text.lower() in _ARTICLE_WORDS):
                 if run:
                     runs.append(run)
                 run = [i]
@@ -686,14 +842,42 @@ class Gazetteer:
                 run = []
         if run:
             runs.append(run)
+        # People first, so that "Assad's forces" after "President Bashar Assad" is a person too.
+        persons: set[str] = set()
+        places: list[list[int]] = []
         for run in runs:
+            cut = self._person_start(tokens, run)
+            if cut < len(run):
+                persons.update(tokens[i].lower for i in run[cut + 1 :] if tokens[i].text[:1].isupper())
+            if cut > 0:
+                places.append(run[:cut])
+        persons -= self.words.title | self.words.common
+        for run in places:
+            if all(tokens[i].lower in persons for i in run if tokens[i].text[:1].isupper()):
+                continue
             self._spans_in_run(text, tokens, run, spans)
         return spans
 
+    def _person_start(self, tokens: Sequence[_Token], run: list[int]) -> int:
+        """Where a person's name starts in a run ("Russian President Vladimir Putin" -> 1), or len(run)."""
+        previous = None
+        for k, i in enumerate(run):
+            word = tokens[i].lower
+            if tokens[i].text.isupper() and len(word) > 1:
+                continue  # "DR Congo": capitals are an acronym, not "Dr"
+            if word in self.words.title:
+                return k
+            # A first name opens a person at the head of the run or after a demonym or
+            # common word ("Iraqi Haider al-Abadi"), not inside a name ("Port Said").
+            if word in self.words.first_name and (
+                previous is None or previous in self._demonyms or previous in self.words.common
+            ):
+                return k
+            if tokens[i].text[:1].isupper():
+                previous = word
+        return len(run)
+
     def _spans_in_run(self, text: str, tokens: Sequence[_Token], run: list[int], spans: list[_Span]) -> None:
-        head = tokens[run[0]].text.lower()
-        if head in self.words.title or head in self.words.first_name:
-            return  # a person: "President Bashar Assad", "Mary Baker Eddy"
         at = 0
         while at < len(run):
             found = False
@@ -709,7 +893,9 @@ class Gazetteer:
 
     def _span(self, text: str, tokens: Sequence[_Token], indices: list[int]) -> _Span | None:
         first, last = tokens[indices[0]], tokens[indices[-1]]
-        if not self._is_name_token(last) or (not self._is_name_token(first) and first.text[:1].isupper()):
+        if not self._is_name_token(last) and not (last.hyphenated and len(indices) >= 3):
+            return None
+        if not self._is_name_token(first) and first.text[:1].isupper():
             return None
         if first.text[:1].islower() and first.text.lower() not in _ARTICLE_WORDS:
             return None  # a span may open with "al-" but not with "of" or "and"
@@ -720,38 +906,102 @@ class Gazetteer:
         candidates = self._candidates(surface)
         if not candidates:
             return None
+        after = self._next(tokens, indices[-1])
         common = all(w in self.words.common or w in self._demonyms for w in words)
         if common or any(w in self.words.feature for w in words):
-            # Only an exact country or division name may consist of such words ("United States").
-            candidates = [c for c in candidates if c.similarity == 1.0 and self._kind(c.index) is not PlaceKind.CITY]
+            # Such words make a country ("United States") or, with a division word after
+            # them, a division ("Red Sea State"); never a town, nor "East" alone.
+            allowed = {PlaceKind.COUNTRY}
+            if after is not None and after.joined and after.lower in DIVISION_WORDS:
+                allowed.add(PlaceKind.ADMIN1)
+            candidates = [c for c in candidates if c.similarity == 1.0 and self._kind(c.index) in allowed]
             if not candidates:
                 return None
-        after = self._next(tokens, indices[-1])
         before = tokens[indices[0] - 1] if indices[0] > 0 and first.joined else None
         if (after is not None and after.joined and after.lower in self.words.feature) or (
             before is not None and before.lower in self.words.feature
         ):
             return None  # "Euphrates River", "Lake Chad", "Mount Sinjar"
-        return _Span(indices[0], indices[-1], first.start, last.end, candidates)
+        span = _Span(indices[0], indices[-1], first.start, last.end, candidates)
+        # A sentence-opening "Reading ..." or "Troubled ..." is English, not a town in England.
+        span.initial = first.sentence_start and len(indices) == 1 and first.lower.endswith(_ENGLISH_ENDINGS)
+        span.dateline = first.dateline
+        # "the town of Kasab", "the city of Deir el-Zour": the text says it is a place.
+        if indices[0] >= 2 and tokens[indices[0] - 1].lower == "of" and tokens[indices[0] - 2].lower in _PLACE_NOUNS:
+            span.placeish = True
+        span.organisation = any(
+            self._is_organisation_word(tokens[j])
+            for j in (indices[0] - 1, indices[-1] + 1)
+            if 0 <= j < len(tokens) and tokens[max(j, indices[0])].joined and not (j < indices[0] and tokens[j].possessive)
+        )
+        return span
+
+    def _is_organisation_word(self, token: _Token) -> bool:
+        """A capitalised word that makes the name next to it part of a longer proper name."""
+        word = token.lower
+        if not token.text[:1].isupper() or word in _QUALIFIERS or word in self._demonyms:
+            return False
+        if word.rstrip("s") in DIVISION_WORDS or word in self.words.feature or word in self.words.title:
+            return False
+        return not (token.sentence_start and word in self.words.common)
 
     @staticmethod
     def _next(tokens: Sequence[_Token], i: int) -> _Token | None:
         return tokens[i + 1] if i + 1 < len(tokens) else None
 
-    def _mark_division(self, tokens: Sequence[_Token], span: _Span) -> None:
-        after = self._next(tokens, span.last)
-        if after is not None and after.joined and after.lower.rstrip("s") in DIVISION_WORDS and not tokens[span.last].possessive:
-            span.division = True
-        elif span.first >= 2:
-            of, word = tokens[span.first - 1], tokens[span.first - 2]
-            if of.lower == "of" and tokens[span.first].joined and of.joined and word.lower in DIVISION_WORDS:
-                span.division = True  # "the province of Idlib"
+    def _mark_division(self, tokens: Sequence[_Token], spans: Sequence[_Span], span: _Span) -> None:
+        """Set ``span.division`` when a division word goes with the name.
 
-    def _resolve_country(self, span: _Span) -> None:
+        "Idlib province", "Donetsk Oblast", "the province of Idlib", and lists: "Herat,
+        Kunduz and Sar-e Pul provinces", "the provinces of Idlib and Hama".
+        """
+        after = self._next(tokens, span.last)
+        if after is not None and after.joined and after.lower in DIVISION_WORDS and not tokens[span.last].possessive:
+            span.division = True
+            span.division_word = span.last + 1
+            return
+        if span.first >= 2:
+            of, word = tokens[span.first - 1], tokens[span.first - 2]
+            if of.lower == "of" and tokens[span.first].joined and of.joined and word.lower.rstrip("s") in DIVISION_WORDS:
+                span.division = True
+                return
+        by_first = {s.first: s for s in spans}
+        by_last = {s.last: s for s in spans}
+        # Forwards through "X, Y and Z" to a plural division word.
+        i = span.last + 1
+        while i < len(tokens) and i - span.last <= 12:
+            if tokens[i].lower in _PLURAL_DIVISION_WORDS and tokens[i].joined:
+                span.division = True
+                return
+            if i in by_first and not tokens[i].sentence_start:
+                i = by_first[i].last + 1
+            elif tokens[i].lower in ("and", "or") and not tokens[i].sentence_start:
+                i += 1
+            else:
+                break
+        # Backwards through "X, Y and" to "the provinces of".
+        i = span.first - 1
+        while i >= 1 and span.first - i <= 12 and not tokens[i + 1].sentence_start:
+            if tokens[i].lower == "of" and tokens[i - 1].lower in _PLURAL_DIVISION_WORDS:
+                span.division = True
+                return
+            if i in by_last:
+                i = by_last[i].first - 1
+            elif tokens[i].lower in ("and", "or"):
+                i -= 1
+            else:
+                break
+
+    def _resolve_country(self, span: _Span, context: set[str]) -> None:
         best = [c for c in span.candidates if self._kind(c.index) is PlaceKind.COUNTRY and c.similarity >= 0.9]
         divisions = any(self._kind(c.index) is PlaceKind.ADMIN1 for c in span.candidates)
         if best and not (span.division and divisions):  # "the state of Israel" is still Israel
-            span.choice = max(best, key=lambda c: c.similarity).index
+            # "Congo" is either Congo: the one the article is about, else the larger.
+            chosen = max(
+                best,
+                key=lambda c: (c.similarity, self._country_of(c.index) in context, self._population_of(c.index)),
+            )
+            span.choice = chosen.index
             span.score = 100.0
 
     def _local_countries(self, tokens: Sequence[_Token], spans: Sequence[_Span], span: _Span) -> set[str]:
@@ -764,20 +1014,33 @@ class Gazetteer:
         if i < len(tokens) and tokens[i].lower == "in" and tokens[i].joined:
             i += 1
         neighbour = by_first.get(i)
-        if neighbour is not None and neighbour.choice is not None and not tokens[i].sentence_start and i <= span.last + 2:
+        if (
+            neighbour is not None
+            and neighbour.choice is not None
+            and not tokens[i].sentence_start
+            and self._kind(neighbour.choice) is PlaceKind.COUNTRY
+        ):
             local.add(self._country_of(neighbour.choice))
-        # Before, within the sentence and four tokens: a country (possessive or not) or a demonym.
+        # Before, in the same sentence, across lower-case words only: "Iraq's western Anbar",
+        # "the Syrian town of Boukamal", "Iraqi Kurdistan".
+        between: list[str] = []
         for j in range(span.first - 1, max(-1, span.first - 5), -1):
             if tokens[j + 1].sentence_start:
                 break
             previous = by_last.get(j)
+            code = None
+            possessive = tokens[j].possessive
             if previous is not None and previous.choice is not None and self._kind(previous.choice) is PlaceKind.COUNTRY:
-                local.add(self._country_of(previous.choice))
-                break
-            code = self._demonyms.get(tokens[j].lower)
+                code = self._country_of(previous.choice)
+            elif tokens[j].lower in self._demonyms:
+                code = self._demonyms[tokens[j].lower]
             if code is not None:
-                local.add(code)
+                if not between or possessive or any(w in _PLACE_NOUNS for w in between):
+                    local.add(code)
                 break
+            if not tokens[j].text[:1].islower():
+                break
+            between.append(tokens[j].lower)
         return local
 
     def _resolve(self, span: _Span, context: set[str], anchors: Sequence[tuple[int, tuple[float, float]]]) -> None:
@@ -787,9 +1050,11 @@ class Gazetteer:
             if divisions:
                 candidates = divisions
         else:
-            # A bare name that is a city and a division of one country is the city.
-            city_countries = {self._country_of(c.index) for c in candidates if self._kind(c.index) is PlaceKind.CITY}
-            candidates = [c for c in candidates if not (self._kind(c.index) is PlaceKind.ADMIN1 and self._country_of(c.index) in city_countries)]
+            # A bare name that is a city and a division of one country is the city, unless
+            # the city is a village beside the division ("Indiana", Pennsylvania).
+            cities = [c for c in candidates if self._kind(c.index) is PlaceKind.CITY]
+            divisions = [c for c in candidates if self._kind(c.index) is PlaceKind.ADMIN1]
+            candidates = [c for c in candidates if not self._city_shadows(c, cities) and not self._dwarfed(c, divisions)]
         best: tuple[float, int] | None = None
         for candidate in candidates:
             index = candidate.index
@@ -801,12 +1066,25 @@ class Gazetteer:
             here = self._point(index)
             near = min((_km(*here, *point) for other, point in anchors if other != index), default=math.inf)
             sim = candidate.similarity
+            weak = span.organisation or span.initial
+            if span.organisation and not (country in span.local or span.division or span.placeish):
+                # "Hayat Tahrir al-Sham", "Vostok Battalion": a name inside an organisation's
+                # name is no place unless the text ties it to a country right there.
+                continue
             qualifies = (
                 (country in span.local and sim >= MIN_SIMILARITY)
                 or (span.division and kind is PlaceKind.ADMIN1 and sim >= MIN_SIMILARITY)
-                or (country in context and sim >= 0.8)
-                or (population >= BIG_CITY and sim >= 0.9)
-                or (near <= NEAR_KM and sim >= 0.85)
+                or (span.dateline and sim >= 0.9 and (country in context or population >= BIG_CITY))
+                or (country in context and sim >= 0.85 and not (weak and population < BIG_CITY))
+                or (country in context and sim >= MIN_SIMILARITY and span.placeish)
+                or (
+                    population >= BIG_CITY
+                    and sim >= 0.9
+                    and not weak
+                    and (candidate.primary or population >= MILLION)
+                    and (kind is PlaceKind.CITY or population >= MILLION)
+                )
+                or (near <= NEAR_KM and sim >= 0.85 and not span.organisation)
             )
             if not qualifies:
                 continue
@@ -820,3 +1098,24 @@ class Gazetteer:
             span.choice = None
         else:
             span.score, span.choice = best
+
+    def _dwarfed(self, candidate: _Candidate, divisions: Sequence[_Candidate]) -> bool:
+        """Whether a city reading is a village named after a division of its country."""
+        if self._kind(candidate.index) is not PlaceKind.CITY:
+            return False
+        country = self._country_of(candidate.index)
+        population = self._population_of(candidate.index)
+        return any(
+            self._country_of(d.index) == country and population * 10 < self._population_of(d.index) and d.similarity == 1.0
+            for d in divisions
+        )
+
+    def _city_shadows(self, candidate: _Candidate, cities: Sequence[_Candidate]) -> bool:
+        """Whether a division reading gives way to a city of the same name in its country."""
+        if self._kind(candidate.index) is not PlaceKind.ADMIN1:
+            return False
+        country = self._country_of(candidate.index)
+        population = self._population_of(candidate.index)
+        return any(
+            self._country_of(c.index) == country and self._population_of(c.index) * 10 >= population for c in cities
+        )
