@@ -258,11 +258,21 @@ class _Record:
 
     actor: Actor
     parent: str | None
-    national: bool  # the state's own regular forces
+    national: str  # "yes": a state's regular forces; "government": only what "government forces" means; ""
     areas: frozenset[str]  # ISO2 codes where it fights
     tags: frozenset[str]
     active_from: date | None
     active_until: date | None
+
+    def national_on(self, on: date | None) -> bool:
+        """Whether it can be its state's national force on ``on``; undated, only a timeless one.
+
+        "Libyan forces" in an undated text may be Gaddafi's or a later government's: an actor
+        with from/until is chosen as *the* national force only when the date says so.
+        """
+        if on is None:
+            return self.active_from is None and self.active_until is None
+        return self.active(on)
 
     def active(self, on: date | None) -> bool:
         """Whether the actor existed on ``on`` (always, when the date is unknown)."""
@@ -327,7 +337,7 @@ class _Span:
     generic: bool
     candidates: tuple[str, ...] = ()  # when unresolved: the actors it can still be
     default: str | None = None  # a shared alias's default sense
-    mode: str = "areas"  # how countries narrow it: "areas" or "national"
+    mode: str = "areas"  # how countries narrow it: "areas", "national" or "government"
     standalone: bool = False  # a generic with no qualifier: an "in <Country>" cue applies
     country_fixed: bool = False  # a country word already chose the country
     prefer: frozenset[ActorKind] = frozenset()  # once countries narrowed it, keep these kinds if any
@@ -335,6 +345,9 @@ class _Span:
     named: bool = False  # found by an actor's alias
     definite: bool = False  # "the militants": points back to an actor already named
     patron_follows: bool = False  # "fighters linked to al-Qaida": the next name is not theirs
+    patron_before: bool = False  # "Iran-backed militants": neither the patron nor the country says who
+    head: tuple[str, ...] = ()  # a description's folded words without "the": "the gunmen" repeats "gunmen"
+    far: bool = True  # may take the only fitting actor the article names ("allied militias" may not)
 
 
 def _overlap(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
@@ -367,8 +380,14 @@ _FIELDS = {
     "country": frozenset({"names", "adjectives"}),
     "qualifier": frozenset({"phrases"}),
     "generic": frozenset({"phrases", "nouns"}),
+    "metonymy": frozenset({"verbs"}),
 }
-_LISTS = frozenset({"aliases", "names", "adjectives", "phrases", "nouns"})
+_LISTS = frozenset({"aliases", "names", "adjectives", "phrases", "nouns", "verbs"})
+# "The war in Ukraine killed ...": after these a country name is a place, not a speaker.
+_PLACE_PREPOSITIONS = frozenset(
+    {"in", "of", "from", "to", "into", "across", "near", "on", "at", "for", "with", "against", "inside", "within"}
+    | {"over", "toward", "towards", "around", "by", "about", "between", "throughout", "through", "outside"}
+)
 
 
 @dataclass(slots=True)
@@ -438,8 +457,14 @@ def _read_blocks(text: str, where: str) -> list[_Block]:
 class ActorDictionary:
     """The armed actors frontwire knows, and the matcher that finds them in text."""
 
-    def __init__(self, records: Sequence[_Record], phrases: Sequence[tuple[tuple[str, ...], _Phrase]]) -> None:
+    def __init__(
+        self,
+        records: Sequence[_Record],
+        phrases: Sequence[tuple[tuple[str, ...], _Phrase]],
+        verbs: Collection[str] = (),
+    ) -> None:
         """Build from parsed records; use ``load`` instead."""
+        self._verbs = frozenset(verbs)  # folded: "Moscow said" names Russia's forces
         self._records: dict[str, _Record] = {r.actor.id: r for r in records}
         grouped: dict[tuple[str, ...], list[_Phrase]] = {}
         for key, phrase in phrases:
@@ -498,9 +523,17 @@ class ActorDictionary:
         seen: dict[str, int] = {}
         phrases: list[tuple[tuple[str, ...], _Phrase]] = []
         generic_keys: dict[tuple[str, ...], int] = {}
+        verbs: set[str] = set()
         for block in blocks:
             label = f"{block.type} {' '.join(block.args)}".strip()
-            if block.type == "actor":
+            if block.type == "metonymy":
+                if block.args:
+                    raise DataFileError(where, block.line, "expected 'metonymy' alone on its line")
+                for line, item in block.items("verbs", where):
+                    if not re.fullmatch(r"[a-z]+", item):
+                        raise DataFileError(where, line, f"a verb is one lower-case word, got {item!r}")
+                    verbs.add(_fold(item))
+            elif block.type == "actor":
                 records.append(cls._actor(block, where, seen, parents, phrases))
             elif block.type == "country":
                 if len(block.args) != 1 or not _ISO2.fullmatch(block.args[0]):
@@ -539,7 +572,7 @@ class ActorDictionary:
                 visited.add(step)
                 step = by_id[step].parent
         cls._check_shared(phrases, where)
-        return cls(records, phrases)
+        return cls(records, phrases, verbs)
 
     @staticmethod
     def _phrase(
@@ -611,11 +644,11 @@ class ActorDictionary:
         else:
             areas = [country] if country else []
         national_field = one("national", required=False)
-        national = False
+        national = ""
         if national_field is not None:
-            if national_field[1] not in ("yes", "no"):
-                raise DataFileError(where, national_field[0], f"actor {actor_id}: national is 'yes' or 'no'")
-            national = national_field[1] == "yes"
+            if national_field[1] not in ("yes", "government", "no"):
+                raise DataFileError(where, national_field[0], f"actor {actor_id}: national is 'yes', 'government' or 'no'")
+            national = "" if national_field[1] == "no" else national_field[1]
             if national and country is None:
                 raise DataFileError(where, national_field[0], f"actor {actor_id}: a national force needs a country")
         bounds: list[date | None] = []
@@ -710,7 +743,11 @@ class ActorDictionary:
     def national_force(self, country: str, on: date | None = None) -> str | None:
         """The regular forces of a state on a day ("RU" -> ru-forces), or None if not exactly one."""
         day = _day(on)
-        found = [r.actor.id for r in self._records.values() if r.national and r.actor.country == country and r.active(day)]
+        found = [
+            r.actor.id
+            for r in self._records.values()
+            if r.national == "yes" and r.actor.country == country and r.national_on(day)
+        ]
         return found[0] if len(found) == 1 else None
 
     def __contains__(self, actor_id: object) -> bool:
@@ -732,9 +769,10 @@ class ActorDictionary:
         choice: without them a description stays unresolved rather than guessed.
         """
         tokens = _Tokens(text)
-        spans = self._scan(tokens, _day(on))
+        day = _day(on)
+        spans = self._scan(tokens, day)
         if any(s.actor_id is None and s.candidates for s in spans):
-            self._resolve_in_context(tokens, spans, frozenset(c.upper() for c in countries))
+            self._resolve_in_context(tokens, spans, frozenset(c.upper() for c in countries), day)
         mentions: list[ActorMention] = []
         for span in spans:
             start, end = tokens.starts[span.first], tokens.ends[span.last]
@@ -821,7 +859,7 @@ class ActorDictionary:
                     nouns = [p for p in hit.phrases if p.role == _NOUN and p.standalone]
                     if nouns:
                         end = i + hit.length - 1
-                        if best is None or end > best.last:
+                        if (best is None or end > best.last) and not _title_case_name(tokens, i, end):
                             best = self._generic_span(i, end, nouns[0], on)
                         break
             if roles & _WORD_BITS:
@@ -834,12 +872,20 @@ class ActorDictionary:
             first = best.first
             if first > 0 and tokens.hyphen(first - 1) and keys[first - 1] in _GUARD_PREFIXES:
                 continue  # "pro-Assad forces", "anti-junta fighters": not that actor
-            if best.named and _defines_other_name(tokens, first, best.last, spans):
+            if best.shared and _defines_other_name(tokens, first, best.last, spans):
                 continue  # "Reporters Without Borders (RSF)": an acronym spelt out as another name
             if best.generic:
+                best.head = tuple(k for k in keys[first : best.last + 1] if k != "the")
                 best.definite = keys[first] == "the" or (first > 0 and keys[first - 1] == "the" and tokens.joined(first - 1))
                 after = best.last + 1
                 best.patron_follows = after < tokens.n and tokens.joined(best.last) and keys[after] in _PATRON_WORDS
+                # "Iran-backed militants", "anti-junta fighters": whose they are is not in the words
+                best.patron_before = (
+                    first >= 2
+                    and tokens.joined(first - 1)
+                    and tokens.hyphen(first - 2)
+                    and (keys[first - 1] in _PATRONS or keys[first - 2] in _GUARD_PREFIXES)
+                )
             spans.append(best)
         return spans
 
@@ -856,6 +902,9 @@ class ActorDictionary:
         if len(holders) == 1 and defaults:
             return _Span(i, last, holders[0], False, named=True)
         candidates = [a for a in holders if self._records[a].active(on)] or holders
+        if len(holders) > 1 and len(candidates) == 1:
+            # the date ruled the other senses out: "Free Syrian Army" in 2018 is the SNA's factions
+            return _Span(i, last, candidates[0], False, named=True)
         default = defaults[0] if defaults and defaults[0] in candidates else None
         # A shared name is still a name, not a description: generic stays False.
         return _Span(i, last, None, False, tuple(candidates), default, shared=True, named=True)
@@ -869,15 +918,20 @@ class ActorDictionary:
         if cached is not None:
             return cached
         pool = [r for r in self._records.values() if r.active(on) and tags <= r.tags]
-        if klass in ("non-state", "militia"):
+        if klass == "non-state":
+            pool = [r for r in pool if r.actor.kind == ActorKind.NON_STATE_ARMED_GROUP]
+        elif klass == "militia":
             pool = [r for r in pool if r.actor.kind in _NON_STATE_KINDS]
         if countries is not None:
             pool = [r for r in pool if r.actor.country in countries]
-            if klass in ("government", "state"):
-                pool = [r for r in pool if r.national]  # "Syrian forces": the Syrian state's, nobody else's
+            if klass == "state":
+                # "Syrian forces": the Syrian state's, nobody else's
+                pool = [r for r in pool if r.national == "yes" and r.national_on(on)]
+            elif klass == "government":
+                pool = [r for r in pool if r.national and r.national_on(on)]
         elif klass == "government":
             # "government forces" are a state's own, never a foreign state's in its war
-            pool = [r for r in pool if r.national and r.actor.kind != ActorKind.FOREIGN_STATE]
+            pool = [r for r in pool if r.national and r.national_on(on) and r.actor.kind != ActorKind.FOREIGN_STATE]
         elif klass == "state" and not qualified:
             pool = [r for r in pool if r.actor.kind in _STATE_KINDS]
         ids = tuple(r.actor.id for r in pool)
@@ -896,9 +950,11 @@ class ActorDictionary:
             None,
             True,
             self._candidates(noun.value, tags, None, False, on),
-            mode="national" if noun.value in ("government", "state") else "areas",
+            mode={"government": "government", "state": "national"}.get(noun.value, "areas"),
             standalone=True,
             prefer=_PREFER.get(noun.value, frozenset()),
+            # militias are mostly someone's auxiliaries ("allied militias", "a multitude of militias")
+            far=noun.value != "militia",
         )
 
     def _composite_span(self, tokens: _Tokens, i: int, found: list[_Hit], on: date | None) -> _Span | None:
@@ -924,7 +980,7 @@ class ActorDictionary:
             return None
         noun = self._noun(current)
         if noun is None:
-            return None
+            return self._metonym(tokens, i, j, found, on)
         length, phrase = noun
         last = j + length - 1
         if phrase.tag:
@@ -953,6 +1009,19 @@ class ActorDictionary:
             prefer=_PREFER.get(klass, frozenset()),  # "Kurdish forces" in Iraq: the Peshmerga, not the PKK
         )
 
+    def _metonym(self, tokens: _Tokens, i: int, j: int, found: list[_Hit], on: date | None) -> _Span | None:
+        """A country's name as the subject of a verb ("Moscow said", "Kyiv claimed"): its forces."""
+        hit = next((h for h in found if h.roles & _COUNTRY_BIT), None)
+        if hit is None or i + hit.length != j or j >= tokens.n or tokens.gaps[j - 1] != _JOINS:
+            return None
+        if tokens.keys[j] not in self._verbs or (i > 0 and tokens.joined(i - 1) and tokens.keys[i - 1] in _PLACE_PREPOSITIONS):
+            return None
+        names = {p.value for p in hit.phrases if p.role == _COUNTRY and p.is_name}
+        if len(names) != 1:
+            return None
+        actor_id = self.national_force(names.pop(), on)
+        return None if actor_id is None else _Span(i, j - 1, actor_id, False)
+
     def _collapse(self, ids: Sequence[str]) -> list[str]:
         """One id when one of them is the parent (or ancestor) of all the others."""
         unique = list(dict.fromkeys(ids))
@@ -968,7 +1037,7 @@ class ActorDictionary:
 
     # ---- context -----------------------------------------------------------------
 
-    def _resolve_in_context(self, tokens: _Tokens, spans: list[_Span], countries: frozenset[str]) -> None:
+    def _resolve_in_context(self, tokens: _Tokens, spans: list[_Span], countries: frozenset[str], on: date | None) -> None:
         cuts = _sentence_starts(tokens.text)
         starts = tokens.starts
         sentence_of = {span.first: bisect_right(cuts, starts[span.first]) for span in spans}
@@ -976,6 +1045,7 @@ class ActorDictionary:
         for span in spans:
             by_sentence.setdefault(sentence_of[span.first], []).append(span)
         cues = self._cues(tokens, cuts)
+        named = [s for s in spans if s.actor_id is not None and not s.generic]  # as the words alone decided
         for span in spans:
             if span.actor_id is not None or not span.candidates:
                 continue
@@ -984,8 +1054,10 @@ class ActorDictionary:
                 span,
                 [s for s in by_sentence.get(sentence, ()) if s is not span],
                 by_sentence.get(sentence - 1, []),
+                named,
                 cues.get(sentence),
                 countries,
+                on,
             )
 
     def _cues(self, tokens: _Tokens, cuts: list[int]) -> dict[int, str]:
@@ -999,11 +1071,20 @@ class ActorDictionary:
                             found.setdefault(bisect_right(cuts, tokens.starts[i]), set()).add(p.value)
         return {s: next(iter(c)) for s, c in found.items() if len(c) == 1}
 
-    def _narrow(self, span: _Span, ids: Sequence[str], countries: Collection[str]) -> list[str]:
+    def _narrow(self, span: _Span, ids: Sequence[str], countries: Collection[str], on: date | None) -> list[str]:
+        records = self._records
         if span.mode == "national":
-            kept = [a for a in ids if self._records[a].national and self._records[a].actor.country in countries]
+            kept = [
+                a
+                for a in ids
+                if records[a].national == "yes" and records[a].actor.country in countries and records[a].national_on(on)
+            ]
+        elif span.mode == "government":
+            kept = [
+                a for a in ids if records[a].national and records[a].actor.country in countries and records[a].national_on(on)
+            ]
         else:
-            kept = [a for a in ids if not self._records[a].areas.isdisjoint(countries)]
+            kept = [a for a in ids if not records[a].areas.isdisjoint(countries)]
         if span.prefer and any(self._records[a].actor.kind in span.prefer for a in kept):
             kept = [a for a in kept if self._records[a].actor.kind in span.prefer]
         return kept
@@ -1013,29 +1094,38 @@ class ActorDictionary:
         span: _Span,
         same: list[_Span],
         previous: list[_Span],
+        article: list[_Span],
         cue: str | None,
         countries: frozenset[str],
+        on: date | None,
     ) -> str | None:
         pool = list(span.candidates)
         if span.standalone and cue is not None:
-            narrowed = self._narrow(span, pool, (cue,))
+            narrowed = self._narrow(span, pool, (cue,), on)
             if narrowed:
                 ids = self._collapse(narrowed)
                 if len(ids) == 1:
                     return ids[0]
                 pool = narrowed
         allowed = set(pool)
+        if span.patron_before:
+            return None
         windows: list[list[_Span]] = [] if span.patron_follows else [same]
         # "Palestinian police clashed with gunmen": a bare description beside another named actor
-        # is a new party, not the one named in the sentence before; "the militants" points back.
+        # is a new party, not the one named in the sentence before; "the militants" points back,
+        # and, failing a nearer one, to the only such actor the article names.
         if span.definite or not any(s.actor_id is not None and not s.generic for s in same):
             windows.append(previous)
+            if span.far and span.definite and not span.shared:
+                windows.append(article)
         for window in windows:
             named = {s.actor_id for s in window if s.actor_id in allowed}
             if named:
                 if len(named) == 1:
                     return named.pop()
                 return span.default if span.default in named else None
+            if span.definite and any(s.head == span.head and s.actor_id is None for s in window):
+                return None  # "clashed with gunmen. The gunmen fled.": it points back to nobody named
         if span.shared:
             # A shared name ("SNA", "KIA") also reads the countries of the actors named around it.
             countries = countries | {
@@ -1046,7 +1136,7 @@ class ActorDictionary:
                 if country is not None
             }
         if countries and not span.country_fixed:
-            narrowed = self._collapse(self._narrow(span, pool, countries))
+            narrowed = self._collapse(self._narrow(span, pool, countries, on))
             if len(narrowed) == 1:
                 return narrowed[0]
             if narrowed and span.default not in narrowed:
@@ -1059,6 +1149,13 @@ def _inside_name(tokens: _Tokens, i: int) -> bool:
     if i == 0 or not tokens.gaps[i - 1] or not tokens.raw[i][:1].isupper():
         return False
     return tokens.raw[i - 1][:1].isupper() and tokens.keys[i - 1] not in _ARTICLES
+
+
+def _title_case_name(tokens: _Tokens, first: int, last: int) -> bool:
+    """Whether a description is written as a name mid-sentence ("like the Federal Army"): an unknown group."""
+    if last == first or first == 0 or not tokens.joined(first - 1) or not tokens.raw[first - 1].islower():
+        return False
+    return all(tokens.raw[k][:1].isupper() for k in range(first, last + 1))
 
 
 def _defines_other_name(tokens: _Tokens, first: int, last: int, spans: list[_Span]) -> bool:

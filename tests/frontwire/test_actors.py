@@ -375,7 +375,7 @@ def test_longest_match_first(actors: ActorDictionary) -> None:
         ("For\u00e7as Armadas de Defesa de Mo\u00e7ambique", "mz-fadm"),
         ("Islamic State-Khorasan", "isis-k"),
         ("ISIS-K", "isis-k"),
-        ("U.S.-led coalition", "coalition-oir"),
+        ("U.S.-led coalition", "us-forces"),
         ("People's Protection Units", "ypg"),
     ],
 )
@@ -416,13 +416,20 @@ def test_the_date_picks_the_actor_of_its_time(actors: ActorDictionary) -> None:
 
 
 def test_a_named_alias_needs_no_date(actors: ActorDictionary) -> None:
-    assert one(actors, "the Free Syrian Army", on=date(2023, 1, 1)).actor_id == "fsa"
     assert one(actors, "Assad's forces").actor_id == "sy-saa"
+    assert one(actors, "Assad's forces", on=date(2030, 1, 1)).actor_id == "sy-saa"
+    assert one(actors, "the Free Syrian Army").actor_id == "fsa"
+
+
+def test_the_date_rules_out_senses_of_a_shared_name(actors: ActorDictionary) -> None:
+    # After 2017 the "Free Syrian Army" name is carried by the Turkish-backed factions.
+    assert one(actors, "the Free Syrian Army", on=date(2013, 1, 1)).actor_id == "fsa"
+    assert one(actors, "the Free Syrian Army", on=date(2018, 3, 18)).actor_id == "sna-tr"
 
 
 def test_a_patron_is_not_the_actor(actors: ActorDictionary) -> None:
     assert resolved(actors.find_mentions("ISIS-linked militants and an al-Qaeda-affiliated group.")) == {"militants": None}
-    assert resolved(actors.find_mentions("pro-Assad forces and anti-junta fighters", countries=("SY",))) == {
+    assert resolved(actors.find_mentions("pro-Assad forces and anti-regime fighters", countries=("SY",))) == {
         "pro-Assad forces": None,
         "fighters": None,
     }
@@ -473,9 +480,11 @@ def test_a_description_takes_the_named_actor_nearby(actors: ActorDictionary) -> 
     # two candidates nearby: no guess
     two = actors.find_mentions("Hamas and Islamic Jihad fired rockets. The militants said.", countries=("PS",))
     assert two[-1].actor_id is None
-    # not beyond the previous sentence
+    # farther back, the only such actor the article names
     far = actors.find_mentions("M23 rebels took Goma. Talks began. A truce failed. The rebels advanced.")
-    assert (far[-1].surface, far[-1].actor_id) == ("rebels", None)
+    assert (far[-1].surface, far[-1].actor_id) == ("rebels", "m23")
+    two_far = actors.find_mentions("M23 and the FDLR fought on. Talks began. A truce failed. The rebels advanced.")
+    assert (two_far[-1].surface, two_far[-1].actor_id) == ("rebels", None)
 
 
 def test_the_junta_is_the_army_of_the_country_in_question(actors: ActorDictionary) -> None:
@@ -594,3 +603,43 @@ def test_second_senses_are_chosen_by_their_country(actors: ActorDictionary) -> N
 def test_odd_texts_do_not_break_the_matcher(actors: ActorDictionary, text: str) -> None:
     for mention in actors.find_mentions(text, countries=("SY",), on=SEED_DAY):
         assert text[mention.start : mention.end] == mention.surface
+
+
+def test_a_country_name_that_speaks_or_acts_is_its_forces(actors: ActorDictionary) -> None:
+    day = date(2024, 2, 22)
+    found = actors.find_mentions("Moscow said it took the village; Kyiv denied it. Ukraine said nothing.", on=day)
+    assert [(m.surface, m.actor_id, m.generic) for m in found] == [
+        ("Moscow", "ru-forces", False),
+        ("Kyiv", "ua-forces", False),
+        ("Ukraine", "ua-forces", False),
+    ]
+    # a place, not a speaker: after a preposition, or with no verb
+    assert actors.find_mentions("The war in Ukraine killed thousands. Russia's economy grew.", on=day) == []
+
+
+def test_libya_government_forces_and_libyan_forces(actors: ActorDictionary) -> None:
+    tripoli_2019 = {"countries": ("LY",), "on": date(2019, 6, 27)}
+    assert one(actors, "Government forces retook Gharyan.", **tripoli_2019).actor_id == "ly-gna"
+    assert one(actors, "Libyan forces retook Gharyan.", **tripoli_2019).actor_id is None  # GNA or LNA
+    brega_2011 = {"countries": ("LY",), "on": date(2011, 4, 3)}
+    assert one(actors, "Government forces retook Brega.", **brega_2011).actor_id == "ly-gaddafi"
+    assert one(actors, "Libyan rebels retook Brega.", **brega_2011).actor_id == "ly-ntc"
+    assert one(actors, "Libyan forces").actor_id is None  # no date: which Libya?
+
+
+def test_rebels_are_never_a_group_that_fights_for_the_state(actors: ActorDictionary) -> None:
+    text = "Hezbollah fighters helped the army. The rebels withdrew from Kasab."
+    found = actors.find_mentions(text, countries=("SY",), on=date(2014, 6, 15))
+    assert [(m.surface, m.actor_id) for m in found][-1] == ("rebels", None)
+
+
+def test_a_description_written_as_a_name_is_an_unknown_group(actors: ActorDictionary) -> None:
+    text = "Youths joined groups like the Federal Army and the Tatmadaw lost Mindat."
+    assert resolved(actors.find_mentions(text, countries=("MM",), on=date(2021, 5, 15))) == {"Tatmadaw": "mm-tatmadaw"}
+
+
+def test_un_peacekeepers_by_country(actors: ActorDictionary) -> None:
+    assert one(actors, "UN peacekeepers withdrew.", countries=("LB",)).actor_id == "unifil"
+    assert one(actors, "UN peacekeepers withdrew.", countries=("ML",), on=date(2023, 11, 14)).actor_id == "minusma"
+    assert one(actors, "UN peacekeepers withdrew.", countries=("CD",)).actor_id == "monusco"
+    assert one(actors, "UN peacekeepers withdrew.").actor_id is None
