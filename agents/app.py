@@ -3,8 +3,14 @@
 The pipeline::
 
     articles.raw --ingest--> articles.valid --enrich--> articles.enriched --detect--> events.territorial
-         \\                        \\
-          `--> articles.deadletter <-'
+         \\                        \\   (dedup-index)                                    |
+          `--> articles.deadletter <-'                                    alerts.territorial <--alert--'
+                                                                                     (control, control-view)
+
+Tables: ``dedup-index`` (global: band key -> first article, so every worker sees every
+article's band keys), ``control`` (per place, co-partitioned with events.territorial: the
+authoritative control state) and ``control-view`` (global: the same state for the web views,
+so any worker can answer for any place).
 
 Raw topics are read as bytes so that a message Faust could not decode still reaches the
 dead-letter topic with its reason instead of vanishing in a log line. Agents only convert
@@ -25,10 +31,15 @@ from faust.types import EventT
 from agents.codec import OrjsonCodec
 from agents.deadletter import dead_letter_record
 from agents.settings import Settings
+from agents.topics import TABLE_CONTROL, TABLE_CONTROL_VIEW, TABLE_DEDUP
 from agents.transport import FrontwireApp
+from agents.views import control_feature_collection, place_document
+from frontwire.control import PlaceState, SourceRef
+from frontwire.control import apply as apply_event
 from frontwire.enrich import Enricher
 from frontwire.errors import InvalidArticle
 from frontwire.ingest import article_from_dict, article_to_dict, parse_raw_article
+from frontwire.models import TerritorialEvent
 
 __all__ = ["Pipeline", "build_app"]
 
@@ -48,6 +59,10 @@ class Pipeline:
     deadletter: faust.TopicT
     enriched: faust.TopicT
     events: faust.TopicT
+    alerts: faust.TopicT
+    dedup_index: Any  # faust GlobalTable: band key -> IndexEntry dict
+    control: Any  # faust Table: place id -> PlaceState dict
+    control_view: Any  # faust GlobalTable: place id -> {"state": ..., "last_alert": ...}
 
 
 def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeline:
@@ -77,6 +92,9 @@ def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeli
         web_bind=settings.web_host,
         datadir=settings.data_dir,
         stream_wait_empty=False,
+        # Table keys are strings (place ids, band keys) and values JSON documents.
+        key_serializer="json",
+        value_serializer="orjson",
     )
     names = settings.topics
 
@@ -96,6 +114,10 @@ def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeli
         deadletter=topic(names.deadletter, "orjson"),
         enriched=topic(names.enriched, "orjson"),
         events=topic(names.events, "orjson"),
+        alerts=topic(names.alerts, "orjson"),
+        dedup_index=app.GlobalTable(TABLE_DEDUP, partitions=settings.partitions),
+        control=app.Table(TABLE_CONTROL, partitions=settings.partitions),
+        control_view=app.GlobalTable(TABLE_CONTROL_VIEW, partitions=settings.partitions),
     )
     _register_agents(pipeline, enricher or Enricher.shared())
     _register_views(pipeline)
@@ -137,7 +159,7 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
         async for event in stream.events():
             try:
                 article = article_from_dict(event.value, received_at=_now())
-                enriched = enricher.enrich(article)
+                enriched = enricher.enrich(article, seen=p.dedup_index)
             except Exception as exc:  # noqa: BLE001 -- one bad article must never stop the worker
                 await send_dead_letter(event, "enrich", exc)
                 continue
@@ -158,11 +180,54 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
                 place_id = territorial["place"]["id"]
                 await p.events.send(key=place_id.encode(), value={**territorial, "article": reference})
 
+    @p.app.agent(p.events, name="alert")
+    async def alert(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            value = event.value
+            try:
+                territorial = TerritorialEvent.from_dict(value)
+                reference = value["article"]
+                source = SourceRef(
+                    reference["id"], reference["url"], reference["source"],
+                    datetime.fromisoformat(reference["published_at"]),
+                )
+                place_id = territorial.place.id
+                stored = p.control.get(place_id)
+                state = PlaceState.from_dict(stored) if stored is not None else None
+                new_state, made = apply_event(state, territorial, source, reference.get("duplicate_of"))
+            except Exception as exc:  # noqa: BLE001 -- one bad event must never stop the worker
+                await send_dead_letter(event, "alert", exc)
+                continue
+            if new_state == state:
+                continue
+            p.control[place_id] = new_state.to_dict()
+            view = {"state": new_state.to_dict(), "last_alert": None}
+            if made is not None:
+                body = made.to_dict()
+                view["last_alert"] = body
+                log.info("alert kind=%s place=%s gained_by=%s alert_id=%s corroboration=%d", body["kind"],
+                         place_id, body["gained_by"], body["alert_id"], body["corroboration"])
+                await p.alerts.send(key=place_id.encode(), value=body)
+            elif (previous := p.control_view.get(place_id)) is not None:
+                view["last_alert"] = previous["last_alert"]
+            p.control_view[place_id] = view
+
 
 def _register_views(p: Pipeline) -> None:
     @p.app.page("/health")
     async def health(web: Any, request: Any) -> Any:
         return web.json({"status": "ok", "app_id": p.settings.app_id, "topics": p.settings.topics.all()})
+
+    @p.app.page("/places/{place_id}")
+    async def place(web: Any, request: Any, place_id: str) -> Any:
+        view = p.control_view.get(place_id)
+        if view is None:
+            return web.json({"error": f"no territorial change known for place {place_id!r}"}, status=404)
+        return web.json(place_document(place_id, view))
+
+    @p.app.page("/control.geojson")
+    async def control_geojson(web: Any, request: Any) -> Any:
+        return web.json(control_feature_collection(p.control_view.items()))
 
 
 def _as_bytes(value: object) -> bytes | None:

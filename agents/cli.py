@@ -119,13 +119,16 @@ def publish(paths: tuple[Path, ...], topic: str | None, base_url: str) -> None:
     """
     from tqdm import tqdm
 
-    from agents.kafkaio import produce
+    from agents.kafkaio import BrokerUnavailable, produce
 
     settings = _settings()
     target = topic or settings.topics.raw
     messages = list(_messages_from_paths(paths, base_url))
     with tqdm(total=len(messages), unit="article", file=sys.stderr, disable=None) as progress:
-        sent, errors = produce(settings.bootstrap, target, messages, on_sent=lambda: progress.update(1))
+        try:
+            sent, errors = produce(settings.bootstrap, target, messages, on_sent=lambda: progress.update(1))
+        except BrokerUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"published {sent} of {len(messages)} messages to {target} on {settings.bootstrap}", err=True)
     if errors:
         raise click.ClickException(f"{len(errors)} messages were not accepted by the broker; first: {errors[0]}")
@@ -204,7 +207,7 @@ def _key_of(item: object) -> bytes | None:
 @click.option("--raw-prefix/--no-raw-prefix", default=True, help="Prepend the configured topic prefix to TOPIC.")
 def tail(topic: str, from_beginning: bool, max_messages: int | None, idle_timeout_s: float | None, raw_prefix: bool) -> None:
     """Print the messages of TOPIC as JSON lines (values; non-JSON values as {"bytes_base64": ...})."""
-    from agents.kafkaio import iter_topic
+    from agents.kafkaio import BrokerUnavailable, iter_topic
 
     settings = _settings()
     name = settings.topic_prefix + topic if raw_prefix and not topic.startswith(settings.topic_prefix) else topic
@@ -218,7 +221,7 @@ def tail(topic: str, from_beginning: bool, max_messages: int | None, idle_timeou
             printed += 1
             if max_messages is not None and printed >= max_messages:
                 break
-    except LookupError as exc:
+    except (LookupError, BrokerUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         pass

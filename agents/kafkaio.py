@@ -9,12 +9,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 
-__all__ = ["Received", "iter_topic", "produce"]
+T = TypeVar("T")
+
+__all__ = ["BrokerUnavailable", "Received", "iter_topic", "produce"]
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
+class BrokerUnavailable(RuntimeError):
+    """No Kafka broker answered at the bootstrap address."""
+
+
+def _connect(factory: Callable[..., T], bootstrap: str, **config: Any) -> T:
+    try:
+        return factory(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000, **config)
+    except KafkaError:
+        raise BrokerUnavailable(
+            f"no Kafka broker answers at {bootstrap}: start one with `frontwire broker` or `frontwire run`, "
+            "or point FRONTWIRE_BROKER at yours (kafka://host:port)"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +53,9 @@ def produce(
     on_sent: Callable[[], None] | None = None,
 ) -> tuple[int, list[str]]:
     """Send every (key, value) and wait for the broker; return (messages sent, errors)."""
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
+    producer = _connect(
+        KafkaProducer,
+        bootstrap,
         linger_ms=10,
         batch_size=1024 * 1024,
         max_request_size=MAX_MESSAGE_BYTES,
@@ -70,8 +89,9 @@ def iter_topic(
     Without ``from_beginning``, only messages that arrive from now on. The embedded broker answers
     ListOffsets(latest) too early (FACTS.md), so "now" is the first fetch's high watermark.
     """
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
+    consumer = _connect(
+        KafkaConsumer,
+        bootstrap,
         group_id=None,
         enable_auto_commit=False,
         client_id="frontwire-reader",

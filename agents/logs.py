@@ -10,7 +10,7 @@ __all__ = ["configure_logging"]
 _FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 # Faust, mode and aiokafka log every rebalance step and table flush at INFO; users want our
 # pipeline events, so these speak only when something is wrong.
-_NOISY = ("faust", "mode", "aiokafka", "kafka", "aiohttp.access")
+_NOISY = ("faust", "mode", "aiokafka", "kafka", "aiohttp.access", "agents.transport")
 
 
 def configure_logging(level: str = "info") -> None:

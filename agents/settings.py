@@ -79,6 +79,46 @@ class Settings:
     )
     data_dir: str = _setting("FRONTWIRE_DATA_DIR", "./frontwire-data", "Worker's local state directory.")
     log_level: str = _setting("FRONTWIRE_LOG_LEVEL", "info", "Log level: debug, info, warning, error.")
+    api_token: str | None = field(
+        default=None,
+        repr=False,  # a secret: never in a repr, hence never in a log line
+        metadata={
+            "env": "FRONTWIRE_API_TOKEN",
+            "doc": "Bearer token the subscriptions API (`/subscriptions`) and the `subscribe`/`subscriptions`/"
+            "`unsubscribe` commands use. Unset: the API refuses every request with 503.",
+        },
+    )
+    api_url: str | None = _setting(
+        "FRONTWIRE_API_URL",
+        None,
+        "Base URL of a worker's API for the CLI's webhook commands. Unset: `http://127.0.0.1:$FRONTWIRE_WEB_PORT`.",
+    )
+    webhook_allow_private: int = _setting(
+        "FRONTWIRE_WEBHOOK_ALLOW_PRIVATE",
+        0,
+        "`1` lets webhooks target loopback, private and link-local addresses (development, tests); `0` refuses them.",
+    )
+    webhook_max_attempts: int = _setting(
+        "FRONTWIRE_WEBHOOK_MAX_ATTEMPTS", 8, "Attempts per webhook delivery, the first included; then a dead letter."
+    )
+    webhook_base_delay_s: float = _setting(
+        "FRONTWIRE_WEBHOOK_BASE_DELAY_S", 1.0, "Ceiling of the first retry's random wait; doubles per retry (full jitter)."
+    )
+    webhook_max_delay_s: float = _setting(
+        "FRONTWIRE_WEBHOOK_MAX_DELAY_S", 300.0, "Longest wait between two attempts, Retry-After included."
+    )
+    webhook_timeout_s: float = _setting(
+        "FRONTWIRE_WEBHOOK_TIMEOUT_S", 10.0, "Per attempt, from connecting to the last byte of the answer."
+    )
+    webhook_concurrency: int = _setting(
+        "FRONTWIRE_WEBHOOK_CONCURRENCY", 8, "Requests in flight at once per subscription."
+    )
+    webhook_queue_size: int = _setting(
+        "FRONTWIRE_WEBHOOK_QUEUE_SIZE",
+        10000,
+        "Deliveries a subscription may have outstanding (queued, in flight or waiting to retry); "
+        "beyond it new ones are shed to the dead-letter topic.",
+    )
     topics: TopicNames = field(default_factory=TopicNames)
 
     def __post_init__(self) -> None:

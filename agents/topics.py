@@ -20,8 +20,11 @@ __all__ = ["TopicMismatch", "changelog_topics", "ensure_topics"]
 
 log = logging.getLogger("frontwire.topics")
 
+TABLE_DEDUP = "dedup-index"
+TABLE_CONTROL = "control"
+TABLE_CONTROL_VIEW = "control-view"
 # Tables the app declares; their changelogs are named by Faust as <app_id>-<table>-changelog.
-TABLES: tuple[str, ...] = ()
+TABLES: tuple[str, ...] = (TABLE_DEDUP, TABLE_CONTROL, TABLE_CONTROL_VIEW)
 
 
 class TopicMismatch(RuntimeError):

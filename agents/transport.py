@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import cast
 
 import aiokafka
 import faust
@@ -64,7 +64,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         listed = await super()._highwaters(partitions)
         if self.consumer.in_transaction:
             return listed
-        transport = self.transport
+        transport = cast(faust_aiokafka.Transport, self.transport)
         bootstrap = ",".join(faust_aiokafka.server_list(transport.url, transport.default_port))
         return await fetch_highwaters(bootstrap, listed)
 
