@@ -24,7 +24,7 @@ TABLE_DEDUP = "dedup-index"
 TABLE_CONTROL = "control"
 TABLE_CONTROL_VIEW = "control-view"
 # Tables the app declares; their changelogs are named by Faust as <app_id>-<table>-changelog.
-TABLES: tuple[str, ...] = (TABLE_DEDUP, TABLE_CONTROL, TABLE_CONTROL_VIEW)
+TABLES: tuple[str, ...] = (TABLE_DEDUP, TABLE_CONTROL, TABLE_CONTROL_VIEW, "webhook-subscriptions", "webhook-pending")
 
 
 class TopicMismatch(RuntimeError):
