@@ -263,6 +263,8 @@ class _Record:
     tags: frozenset[str]
     active_from: date | None
     active_until: date | None
+    national_from: date | None = None  # when its national role began, if later than the actor
+    national_until: date | None = None
 
     def national_on(self, on: date | None) -> bool:
         """Whether it can be its state's national force on ``on``; undated, only a timeless one.
@@ -270,9 +272,14 @@ class _Record:
         "Libyan forces" in an undated text may be Gaddafi's or a later government's: an actor
         with from/until is chosen as *the* national force only when the date says so.
         """
+        bounds = (self.active_from, self.active_until, self.national_from, self.national_until)
         if on is None:
-            return self.active_from is None and self.active_until is None
-        return self.active(on)
+            return bounds == (None, None, None, None)
+        if not self.active(on):
+            return False
+        if self.national_from is not None and on < self.national_from:
+            return False
+        return self.national_until is None or on <= self.national_until
 
     def active(self, on: date | None) -> bool:
         """Whether the actor existed on ``on`` (always, when the date is unknown)."""
@@ -376,7 +383,10 @@ def _parse_date(value: str, *, end: bool) -> date:
 
 
 _FIELDS = {
-    "actor": frozenset({"name", "kind", "country", "areas", "parent", "national", "from", "until", "tags", "aliases"}),
+    "actor": frozenset(
+        {"name", "kind", "country", "areas", "parent", "national", "national_from", "national_until"}
+        | {"from", "until", "tags", "aliases"}
+    ),
     "country": frozenset({"names", "adjectives"}),
     "qualifier": frozenset({"phrases"}),
     "generic": frozenset({"phrases", "nouns"}),
@@ -652,16 +662,18 @@ class ActorDictionary:
             if national and country is None:
                 raise DataFileError(where, national_field[0], f"actor {actor_id}: a national force needs a country")
         bounds: list[date | None] = []
-        for bound in ("from", "until"):
+        for bound in ("from", "until", "national_from", "national_until"):
             field_ = one(bound, required=False)
             if field_ is None:
                 bounds.append(None)
                 continue
             try:
-                bounds.append(_parse_date(field_[1], end=bound == "until"))
+                bounds.append(_parse_date(field_[1], end=bound.endswith("until")))
             except ValueError as exc:
                 raise DataFileError(where, field_[0], f"actor {actor_id}: {bound}: {exc}") from None
-        active_from, active_until = bounds
+        active_from, active_until, national_from, national_until = bounds
+        if (national_from or national_until) and not national:
+            raise DataFileError(where, block.line, f"actor {actor_id}: national_from/until without 'national:'")
         if active_from and active_until and active_from > active_until:
             raise DataFileError(where, block.line, f"actor {actor_id}: 'from' is after 'until'")
         parent_field = one("parent", required=False)
@@ -687,6 +699,8 @@ class ActorDictionary:
             tags,
             active_from,
             active_until,
+            national_from,
+            national_until,
         )
 
     @staticmethod
@@ -1045,20 +1059,22 @@ class ActorDictionary:
         for span in spans:
             by_sentence.setdefault(sentence_of[span.first], []).append(span)
         cues = self._cues(tokens, cuts)
-        named = [s for s in spans if s.actor_id is not None and not s.generic]  # as the words alone decided
-        for span in spans:
-            if span.actor_id is not None or not span.candidates:
-                continue
-            sentence = sentence_of[span.first]
-            span.actor_id = self._decide(
-                span,
-                [s for s in by_sentence.get(sentence, ()) if s is not span],
-                by_sentence.get(sentence - 1, []),
-                named,
-                cues.get(sentence),
-                countries,
-                on,
-            )
+        # Shared names first ("SNA", "al-Shabaab"), so that descriptions can lean on them.
+        for generic in (False, True):
+            named = [s for s in spans if s.actor_id is not None and not s.generic]
+            for span in spans:
+                if span.actor_id is not None or not span.candidates or span.generic != generic:
+                    continue
+                sentence = sentence_of[span.first]
+                span.actor_id = self._decide(
+                    span,
+                    [s for s in by_sentence.get(sentence, ()) if s is not span],
+                    by_sentence.get(sentence - 1, []),
+                    named,
+                    cues.get(sentence),
+                    countries,
+                    on,
+                )
 
     def _cues(self, tokens: _Tokens, cuts: list[int]) -> dict[int, str]:
         """The one country each sentence places itself in with "in <Country>", if exactly one."""

@@ -643,3 +643,19 @@ def test_un_peacekeepers_by_country(actors: ActorDictionary) -> None:
     assert one(actors, "UN peacekeepers withdrew.", countries=("ML",), on=date(2023, 11, 14)).actor_id == "minusma"
     assert one(actors, "UN peacekeepers withdrew.", countries=("CD",)).actor_id == "monusco"
     assert one(actors, "UN peacekeepers withdrew.").actor_id is None
+
+
+def test_an_insurgent_before_it_became_the_government(actors: ActorDictionary) -> None:
+    spring_2021 = {"countries": ("AF",), "on": date(2021, 6, 14)}
+    text = "Taliban militants took six districts. Khan Abad was briefly captured by the insurgents on Monday."
+    assert [m.actor_id for m in actors.find_mentions(text, **spring_2021)] == ["taliban", "taliban"]  # type: ignore[arg-type]
+    assert one(actors, "Government forces retook Kunduz.", **spring_2021).actor_id == "af-ansf"
+    assert one(actors, "Government forces retook Kunduz.", countries=("AF",), on=date(2023, 1, 1)).actor_id == "taliban"
+
+
+def test_shared_names_resolve_before_the_descriptions_that_lean_on_them(actors: ActorDictionary) -> None:
+    text = (
+        "Al-Shabaab militants were in control. The Somali National Army took Moqokori. "
+        "There was no resistance from the militants."
+    )
+    assert actors.find_mentions(text, countries=("SO",))[-1].actor_id == "al-shabaab"
