@@ -29,8 +29,9 @@ parameter, never read from a clock.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -65,11 +66,11 @@ class ActorMention:
 # Tokens and folding
 # --------------------------------------------------------------------------------------
 
-# "U.S." and "U.N." are one token; otherwise word characters, with apostrophes inside
-# words ("Hay'at", "Shi'ite", "ISIS's"; the possessive is cut off afterwards). The capitals
-# alternative comes first and \w rather than [^\W_]: this split is half the matching time.
-_TOKEN = re.compile(r"((?:[A-Z]\.){2,}|\w+(?:['\u2019\u02bc\u2018`]\w+)*)")
-_POSSESSIVE = re.compile(r"['\u2019\u02bc][sS]\b")
+# Words are runs of word characters. The split is a third of the matching time, so it is the
+# plainest one; _split then mends the few places where a word is more than that.
+_WORD = re.compile(r"(\w+)")
+_APOSTROPHES = frozenset("'\u2019\u02bc\u2018`")
+_GLUE = _APOSTROPHES | {"."}  # a gap of exactly one of these may sit inside a word
 # What may separate two tokens of one phrase: spaces or hyphens, after an optional
 # possessive. Anything else (a comma, a full stop, a slash, a line break) ends the phrase.
 _JOIN = re.compile(r"(?:['\u2019\u02bc][sS]?)?[ \t\u00a0\-\u2010\u2011]{1,3}")
@@ -82,7 +83,6 @@ _REPEATS = re.compile(r"(.)\1+")
 _SUN_ARTICLES = frozenset(
     {"ad", "ed", "ag", "ash", "esh", "as", "es", "az", "ez", "at", "et", "an", "en", "ar", "er", "adh", "ath", "ul", "il"}
 )
-_HYPHEN = re.compile(r"[\-\u2010\u2011]")
 _NO_JOIN = 0
 _JOINS = 1
 _HYPHENATED = 2
@@ -141,7 +141,7 @@ class _Tokens:
     def __init__(self, text: str) -> None:
         # Built from C-speed primitives (split, map, accumulate) with Python loops only over
         # the rare exceptions: this runs on every article and dominates the matching time.
-        parts = _TOKEN.split(text)  # gap, token, gap, token, ..., gap
+        parts = _split(text)  # gap, token, gap, token, ..., gap
         raw = parts[1::2]
         offsets = list(accumulate(map(len, parts)))
         starts = offsets[0::2][: len(raw)]  # a token starts where the gap before it ends
@@ -159,16 +159,13 @@ class _Tokens:
             keys = [_fold(w) if key is None else key for w, key in zip(raw, cached_keys, strict=True)]
         else:
             keys = cast(list[str], cached_keys)
-        for match in _POSSESSIVE.finditer(text):
-            k = bisect_left(ends, match.end())
-            if k < len(ends) and ends[k] == match.end() and len(raw[k]) > 2:
-                raw[k] = raw[k][:-2]  # "ISIS's" is a mention of "ISIS"
-                ends[k] -= 2
-                keys[k] = _FOLD_CACHE.get(raw[k]) or _fold(raw[k])
-        for match in _HYPHEN.finditer(text):
-            k = bisect_left(ends, match.start())
-            if k < len(ends) and ends[k] == match.start() and gaps[k] == _HYPHENATED and keys[k] in _SUN_ARTICLES:
-                keys[k] = "al"  # "ash-Sham", "an-Nusra"
+        k = 0
+        with suppress(ValueError):  # list.index runs in C, and hyphens are few
+            while True:
+                k = gaps.index(_HYPHENATED, k)
+                if keys[k] in _SUN_ARTICLES:
+                    keys[k] = "al"  # "ash-Sham", "an-Nusra"
+                k += 1
         self.text = text
         self.n = len(raw)
         self.starts = starts
@@ -194,12 +191,38 @@ class _Tokens:
         return value
 
 
+def _split(text: str) -> list[str]:
+    """Gaps and words, alternating (gap first and last), as news writes words.
+
+    A word may hold apostrophes ("Hay'at", "Shi'ite", "Da'esh"); a possessive "'s" belongs
+    to the gap after the word ("ISIS's fighters": "ISIS", then "'s "); "U.S." and "U.N." are
+    one word. Mended by slice assignment from the right, so a text with none of these costs
+    one regular-expression split and one scan of the gaps.
+    """
+    parts = _WORD.split(text)
+    glued = list(compress(range(2, len(parts) - 1, 2), map(_GLUE.__contains__, parts[2:-1:2])))
+    for g in reversed(glued):  # parts[g] is a one-character gap between words parts[g-1], parts[g+1]
+        if g + 1 >= len(parts) - 1:
+            continue
+        before, after = parts[g - 1], parts[g + 1]
+        if parts[g] == ".":
+            # "U.S.": single capitals each followed by a full stop
+            if len(before) == 1 and len(after) == 1 and before.isupper() and after.isupper() and parts[g + 2][:1] == ".":
+                parts[g - 1 : g + 3] = [before + "." + after + ".", parts[g + 2][1:]]
+            continue
+        if after in ("s", "S") and (g + 2 >= len(parts) or not parts[g + 2][:1].isalnum()):
+            parts[g : g + 3] = [parts[g] + after + parts[g + 2]]  # the possessive joins the gap
+        else:
+            parts[g - 1 : g + 2] = [before + parts[g] + after]  # "Hay'at": one word
+    return parts
+
+
 def _phrase_tokens(phrase: str) -> tuple[tuple[str, ...], tuple[str | None, ...]] | None:
     """Folded key and per-token case constraints of a dictionary phrase; None if it cannot match."""
     # The rules of _Tokens, written for one short phrase: building a _Tokens per alias would
     # be most of the load time. tests/frontwire/test_actors.py checks every alias finds itself.
-    parts = _TOKEN.split(phrase)
-    words = [w[:-2] if len(w) > 2 and _POSSESSIVE.fullmatch(w, len(w) - 2) else w for w in parts[1::2]]
+    parts = _split(phrase)
+    words = parts[1::2]
     gaps = [_GAP_CACHE[g] if g in _GAP_CACHE else _gap(g) for g in parts[2:-1:2]]
     if not words or _NO_JOIN in gaps:
         return None  # a phrase with a separator the matcher never joins across
@@ -491,6 +514,13 @@ class ActorDictionary:
                     node.hit = _Hit(len(key), tuple(group))
                 level = node.children
         self._pairs = frozenset(key[:2] for key in grouped if len(key) > 1)
+        # First words that only ever begin an acronym ("is" of IS, "a" of AA): skip them in lower case.
+        cased_first: dict[str, bool] = {}
+        for key, group in grouped.items():
+            cased = all(p.case[0] is not None for p in group)
+            cased_first[key[0]] = cased_first.get(key[0], True) and cased
+        self._cased_first = frozenset(k for k, cased in cased_first.items() if cased)
+        self._name_first = frozenset(k[0] for k, g in grouped.items() if any(p.role == _COUNTRY and p.is_name for p in g))
         self._singles = frozenset(key[0] for key in grouped if len(key) == 1)
         # Candidate actors per (class, tags, countries, qualified, date): a handful of dates a day.
         self._pool_cache: dict[tuple[object, ...], tuple[str, ...]] = {}
@@ -853,9 +883,12 @@ class ActorDictionary:
             map(self._singles.__contains__, keys),
             chain(map(self._pairs.__contains__, zip(keys, islice(keys, 1, None), strict=False)), (False,)),
         )
+        cased_first, raw = self._cased_first, tokens.raw
         for position in compress(range(tokens.n), starts):
             if position < i:
                 continue  # inside the previous mention
+            if keys[position] in cased_first and raw[position][:1].islower():
+                continue
             i = position
             found = self._at(tokens, i)
             if not found:
@@ -911,6 +944,8 @@ class ActorDictionary:
             noun = self._noun(self._at(tokens, last + 1))
             if noun is not None:
                 last += noun[0]  # "ISIS militants", "Houthi rebels": one mention
+        if len(aliases) == 1 and not aliases[0].second:
+            return _Span(i, last, aliases[0].value, False, named=True)
         holders = list(dict.fromkeys(p.value for p in aliases))
         defaults = [p.value for p in aliases if not p.second]
         if len(holders) == 1 and defaults:
@@ -1025,10 +1060,12 @@ class ActorDictionary:
 
     def _metonym(self, tokens: _Tokens, i: int, j: int, found: list[_Hit], on: date | None) -> _Span | None:
         """A country's name as the subject of a verb ("Moscow said", "Kyiv claimed"): its forces."""
-        hit = next((h for h in found if h.roles & _COUNTRY_BIT), None)
-        if hit is None or i + hit.length != j or j >= tokens.n or tokens.gaps[j - 1] != _JOINS:
+        if j >= tokens.n or tokens.keys[j] not in self._verbs or tokens.gaps[j - 1] != _JOINS:
             return None
-        if tokens.keys[j] not in self._verbs or (i > 0 and tokens.joined(i - 1) and tokens.keys[i - 1] in _PLACE_PREPOSITIONS):
+        hit = next((h for h in found if h.roles & _COUNTRY_BIT), None)
+        if hit is None or i + hit.length != j:
+            return None
+        if i > 0 and tokens.joined(i - 1) and tokens.keys[i - 1] in _PLACE_PREPOSITIONS:
             return None
         names = {p.value for p in hit.phrases if p.role == _COUNTRY and p.is_name}
         if len(names) != 1:
@@ -1079,8 +1116,9 @@ class ActorDictionary:
     def _cues(self, tokens: _Tokens, cuts: list[int]) -> dict[int, str]:
         """The one country each sentence places itself in with "in <Country>", if exactly one."""
         found: dict[int, set[str]] = {}
-        for i in compress(range(tokens.n - 1), map("in".__eq__, tokens.keys)):
-            if tokens.joined(i):
+        keys, names = tokens.keys, self._name_first
+        for i in compress(range(tokens.n - 1), map("in".__eq__, keys)):
+            if tokens.joined(i) and keys[i + 1] in names:
                 for hit in self._at(tokens, i + 1)[:1]:
                     for p in hit.phrases:
                         if p.role == _COUNTRY and p.is_name:
@@ -1189,17 +1227,35 @@ def _defines_other_name(tokens: _Tokens, first: int, last: int, spans: list[_Spa
 
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "gen", "lt", "col", "sgt", "maj", "capt", "st", "no", "vs", "prof", "rev"})
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[^a-z\s])|\n\s*")
+_STOPS = re.compile(r"[.!?\n]")
+# After a stop: more stops, closing quotes or brackets, then space before anything but a lower-case letter.
+_SENTENCE_END = re.compile(r"[.!?]*[\"'\u201d\u2019)\]]*\s+(?=[^a-z\s])")
+_LINE_END = re.compile(r"\s*")
 
 
 def _sentence_starts(text: str) -> list[int]:
     """Where sentences start: after . ! ? and a space before a capital, and after line breaks."""
     cuts: list[int] = []
-    for match in _SENTENCE_END.finditer(text):
-        if match.group()[0] == ".":
-            before = text[max(0, match.start() - 12) : match.start()].split()
+    last = -1
+    # Find the few stops with a cheap scan, then look at what follows each: faster than one
+    # regular expression tried at every character.
+    for stop in _STOPS.finditer(text):
+        at = stop.start()
+        if at < last:
+            continue  # inside the run of stops already taken ("?!", "...")
+        if text[at] == "\n":
+            end = _LINE_END.match(text, at + 1)
+            last = end.end() if end else at + 1
+            cuts.append(last)
+            continue
+        after = _SENTENCE_END.match(text, at + 1)
+        if after is None:
+            continue
+        if text[at] == ".":
+            before = text[max(0, at - 12) : at].split()
             word = before[-1].lstrip("(\"'") if before else ""
             if word.lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word):
                 continue  # "Gen. Smith", "U.S. Army"
-        cuts.append(match.end())
+        last = after.end()
+        cuts.append(last)
     return cuts
