@@ -83,5 +83,5 @@ def _partition_counts(admin: KafkaAdminClient, names: list[str]) -> dict[str, in
         return {}
     counts: dict[str, int] = {}
     for description in admin.describe_topics(names):
-        counts[description["topic"]] = len(description["partitions"])
+        counts[description.get("name") or description["topic"]] = len(description["partitions"])
     return counts

@@ -53,7 +53,7 @@ def control_feature_collection(views: Iterable[tuple[str, dict[str, Any]]]) -> d
             "place_id": place_id,
             "name": place["name"],
             "country": place["country"],
-            "kind": place["kind"],
+            "place_kind": place["kind"],
             "controller": state["controller"],
             "since": state["since"],
             **{k: v for k, v in alert.items() if k not in ("place", "sources", "evidence")},

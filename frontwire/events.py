@@ -35,6 +35,7 @@ from frontwire.models import (
     EntityType,
     Evidence,
     Place,
+    PlaceKind,
     Status,
     TerritorialEvent,
 )
@@ -55,13 +56,14 @@ _LIST_JOINER = re.compile(
 )
 _CONTAINER = re.compile(
     r"^,?\s+(in|near)\s+(the\s+)?((north|south|east|west|central|northern|southern|eastern|western|"
-    r"northeastern|northwestern|southeastern|southwestern)\s+)?$|^,\s*$",
+    r"northeastern|northwestern|southeastern|southwestern)\s+)?$",
     re.IGNORECASE,
 )
 _INCLUDING_ANYWHERE = re.compile(
     r"\bincluding\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?", re.IGNORECASE
 )
 _QUOTE = re.compile(r"[\"“”]")
+_NEUTRAL = "<neutral>"
 # "lost most of its territory, including Mosul and Raqqa": the list names the places of the change.
 _INCLUDING = re.compile(r"^[^;:.]{0,220},?\s+including\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?$",
                         re.IGNORECASE)
@@ -235,7 +237,7 @@ def _sentence_candidates(
             if trigger.role == "passive":
                 targets = _places_before(text, offset, t_start, place_mentions, lexicon)
             else:
-                targets = _places_after(text, offset, t_end, place_mentions, lexicon)
+                targets = _places_after(text, offset, t_end, place_mentions, lexicon, places)
             if not targets:
                 continue
             gained, lost = _actors_for(trigger, match, text, offset, t_start, t_end, targets, actors, previous_actors)
@@ -244,7 +246,7 @@ def _sentence_candidates(
                 if trigger.role != "contest":
                     continue  # "repelled an attack on X": the text says nothing changed
             else:
-                status = _status(text, match, gained, lost, actors, published, lexicon, trigger.role)
+                status = _status(text, offset, match, gained, lost, actors, published, lexicon, trigger.role)
             change = trigger.change or Change.CAPTURE
             if trigger.role == "withdraw":
                 gained, lost = None, gained
@@ -287,7 +289,14 @@ def _gap_ok(gap: str, lexicon: TriggerLexicon) -> bool:
     return all(word in lexicon.gap_words for word in words)
 
 
-def _places_after(text: str, offset: int, t_end: int, mentions: list[Entity], lexicon: TriggerLexicon) -> list[Entity]:
+def _is_region(mention: Entity, places: Mapping[str, Place]) -> bool:
+    place = places.get(mention.canonical_id or "")
+    return place is not None and place.kind in (PlaceKind.COUNTRY, PlaceKind.ADMIN1)
+
+
+def _places_after(
+    text: str, offset: int, t_end: int, mentions: list[Entity], lexicon: TriggerLexicon, places: Mapping[str, Place]
+) -> list[Entity]:
     following = sorted((m for m in mentions if m.start >= t_end), key=lambda m: m.start)
     if not following:
         return []
@@ -304,8 +313,8 @@ def _places_after(text: str, offset: int, t_end: int, mentions: list[Entity], le
     anchor = following[0].end
     for mention in following[1:]:
         between = text[anchor - offset:mention.start - offset]
-        if _CONTAINER.match(between):
-            anchor = mention.end  # "Mosul in Iraq and Raqqa": Iraq only says where Mosul is
+        if _CONTAINER.match(between) or (between.strip() == "," and _is_region(mention, places)):
+            anchor = mention.end  # "Mosul in Iraq and Raqqa", "Qaim, Iraq": the second only says where
             continue
         if not _LIST_JOINER.match(between):
             break
@@ -374,6 +383,7 @@ def _from_actor(text: str, offset: int, after: int, actors: list[Entity]) -> str
 
 def _status(
     text: str,
+    offset: int,
     match: re.Match[str],
     gained: str | None,
     lost: str | None,
@@ -396,8 +406,9 @@ def _status(
     if lexicon.denial.search(text):
         return Status.CONTESTED
     if lexicon.claim.search(text) or _QUOTE.search(text):
-        if lexicon.neutral.search(text) and not _speaker_is(text, gained, actors, lexicon):
-            return Status.REPORTED
+        speaker = _speaker(text, offset, actors, lexicon)
+        if speaker == _NEUTRAL or (speaker is not None and speaker == lost and lost != gained):
+            return Status.REPORTED  # a witness, a monitor, or the losing side conceding it
         return Status.CLAIMED
     return Status.REPORTED
 
@@ -408,14 +419,21 @@ def _mentions_recent(text: str) -> bool:
                           text, re.IGNORECASE))
 
 
-def _speaker_is(text: str, gained: str | None, actors: list[Entity], lexicon: TriggerLexicon) -> bool:
-    """True when the party that gained is the one that says so ("the army said it recaptured ...")."""
-    if gained is None:
-        return False
-    claim = lexicon.claim.search(text)
-    assert claim is not None
-    return any(a.canonical_id == gained and abs(a.start - (claim.start())) < 200 for a in actors)
+def _speaker(text: str, offset: int, actors: list[Entity], lexicon: TriggerLexicon) -> str | None:
+    """Who the sentence attributes its claim to: an actor id, _NEUTRAL for a witness or monitor, or None.
 
+    The speaker stands right before the attribution verb ("the army said", "residents said")
+    or right after "according to"; an unnamed official or ministry is None (a party's claim).
+    """
+    for claim in lexicon.claim.finditer(text):
+        according = claim.group().lower().startswith("according")
+        low, high = (claim.end(), claim.end() + 45) if according else (max(0, claim.start() - 45), claim.start())
+        if lexicon.neutral.search(text[low:high]):
+            return _NEUTRAL
+        near = [a for a in actors if a.canonical_id and low <= a.start - offset and a.end - offset <= high + 1]
+        if near:
+            return (near[0] if according else near[-1]).canonical_id
+    return None
 
 def _confidence(role: str, status: Status, gained: str | None, lost: str | None) -> float:
     base = {"active": 0.85, "expel": 0.85, "passive": 0.85, "withdraw": 0.75, "nominal": 0.6, "contest": 0.6}[role]
