@@ -508,9 +508,7 @@ def subscriptions_table(app: faust.App, settings: Settings) -> Any:
     return app.GlobalTable(
         SUBSCRIPTIONS_TABLE,
         partitions=settings.partitions,
-        key_serializer="json",
-        value_serializer="json",
-        # Written by the REST API, outside any stream: the producer's partitioner places each key.
+        # Keys and values use the app's serializers (JSON). Written by the REST API, outside any stream: the producer's partitioner places each key.
         use_partitioner=True,
         help="Webhook subscriptions by id: Subscription.to_dict(include_secret=True).",
     )
@@ -529,8 +527,6 @@ class WebhookService:
         self.pending = app.Table(
             PENDING_TABLE,
             partitions=settings.partitions,
-            key_serializer="json",
-            value_serializer="json",
             help="Webhook deliveries still owed, by alert id: the alert and attempts made per subscription.",
         )
         self.alerts = app.topic(
