@@ -109,8 +109,11 @@ def _ascii(name: str) -> str:
 
 
 def _block(names: Sequence[str]) -> str:
-    # A newline inside a name would shift every later line; it is a separator anyway.
-    return "\n".join(" " + _ascii(n).replace("\n", " ").replace("\r", " ") + " " for n in names)
+    block = " \n ".join(map(_ascii, names))
+    if block.count("\n") != len(names) - 1:
+        # A newline inside a name would shift every later line; it is a separator anyway.
+        block = " \n ".join(_ascii(n).replace("\n", " ") for n in names)
+    return " " + block.replace("\r", " ") + " "
 
 
 def _normalize_block(block: str) -> str:

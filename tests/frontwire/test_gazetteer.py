@@ -285,6 +285,23 @@ def test_ordinary_prose_names_no_place(gazetteer: Gazetteer, text: str) -> None:
     assert _found(gazetteer, text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Russian President Vladimir Putin hailed the capture.", []),
+        ("The leader Abu Bakr al-Baghdadi was killed.", []),
+        ("Hayat Tahrir al-Sham fighters entered Aleppo.", [("Aleppo", "geonames:170063")]),
+        ("Agence France-Presse reported it from Kyiv.", [("Kyiv", "geonames:703448")]),
+        ("President Bashar Assad spoke. Assad's forces advanced.", []),
+        ("BAGHDAD (AP) \u2014 Iraqi forces advanced on Friday.", [("BAGHDAD", "geonames:98182")]),
+        ("Fighting in Congo and Rwanda went on.", [("Congo", "geonames:203312"), ("Rwanda", "geonames:49518")]),
+        ("Voters in Indiana went to the polls.", [("Indiana", "iso3166-2:US-IN")]),
+    ],
+)
+def test_people_organisations_datelines_and_homonyms(gazetteer: Gazetteer, text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(gazetteer, text) == expected
+
+
 def test_no_match_inside_a_word_or_in_lower_case(gazetteer: Gazetteer) -> None:
     assert _found(gazetteer, "the mosul-bound convoy and the baghdadi dishes in Mosulian style") == []
 
@@ -415,10 +432,40 @@ def test_admin1_loader_reports_file_and_line(tmp_path: Path) -> None:
         load_admin1(bad)
 
 
+def test_index_cache_round_trip(gazetteer: Gazetteer, tmp_path: Path) -> None:
+    cache = tmp_path / "gazetteer.marshal"
+    gz._write_state(cache, gazetteer._state())
+    state = gz._read_state(cache)
+    assert state is not None
+    restored = Gazetteer.__new__(Gazetteer)
+    restored.words = gazetteer.words
+    restored._cache = {}
+    restored._restore(state)
+    text = _seed_body()
+    assert restored.find_places(text) == gazetteer.find_places(text)
+    assert restored.get("iso3166-2:SY-DY") == gazetteer.get("iso3166-2:SY-DY")
+    cache.write_bytes(b"\x00truncated")
+    assert gz._read_state(cache) is None  # a broken cache is rebuilt, never trusted
+    assert gz._read_state(tmp_path / "absent") is None
+
+
+def test_cache_directory_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FRONTWIRE_CACHE_DIR", str(tmp_path))
+    assert gz.default_cache_dir() == tmp_path
+    monkeypatch.setenv("FRONTWIRE_CACHE_DIR", "off")
+    assert gz.default_cache_dir() is None
+    monkeypatch.delenv("FRONTWIRE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert gz.default_cache_dir() == tmp_path / "frontwire"
+
+
 def test_gazetteer_reports_a_bad_city_file(tmp_path: Path) -> None:
     cities = tmp_path / "cities.json"
     cities.write_text('{"1": {"geonameid": 1, "name": "X"}}', encoding="utf-8")
-    with pytest.raises(GazetteerDataError, match=r"cities\.json:1: bad city record"):
+    with pytest.raises(GazetteerDataError, match=r"cities\.json:1: bad city record near byte 6"):
+        Gazetteer(cities_path=cities, data_dir=DATA_DIR)
+    cities.write_text('{"1": {"geonameid": 1, "name": "X",}}', encoding="utf-8")
+    with pytest.raises(GazetteerDataError, match=r"cities\.json:1: bad JSON"):
         Gazetteer(cities_path=cities, data_dir=DATA_DIR)
 
 
