@@ -508,7 +508,8 @@ def subscriptions_table(app: faust.App, settings: Settings) -> Any:
     return app.GlobalTable(
         SUBSCRIPTIONS_TABLE,
         partitions=settings.partitions,
-        # Keys and values use the app's serializers (JSON). Written by the REST API, outside any stream: the producer's partitioner places each key.
+        # Keys and values use the app's serializers (JSON). Written by the REST API, outside any
+        # stream, so the producer's partitioner places each key.
         use_partitioner=True,
         help="Webhook subscriptions by id: Subscription.to_dict(include_secret=True).",
     )
