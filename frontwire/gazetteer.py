@@ -124,6 +124,7 @@ MAX_SPAN_TOKENS = 5  # "Democratic Republic of the Congo"
 _KIND_RANK = {PlaceKind.COUNTRY: 0, PlaceKind.CITY: 1, PlaceKind.LOCALITY: 2, PlaceKind.ADMIN1: 3}
 _CACHE_SIZE = 20_000  # span texts whose candidates are remembered
 _CACHE_FORMAT = "frontwire-gazetteer-1"  # bump when the cached state changes shape
+_CACHE_KEEP = 3  # cache files kept in the cache directory, newest first
 _CHUNK = 50_000  # names folded per batch while loading: bounds the peak of temporary strings
 
 _LETTER = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"  # Latin letters, with diacritics
@@ -137,6 +138,8 @@ _PLACE_NOUNS = frozenset(
     {"town", "city", "village", "capital", "province", "region", "governorate", "district", "port", "border"}
     | {"stronghold", "enclave", "suburb", "outskirts", "hamlet", "settlement", "oblast", "state", "frontier"}
 )
+# "Saint-Denis", "San Jose", "Sidi Ali": a first name after these is a place's name.
+_SAINTS = frozenset({"saint", "sainte", "st", "san", "santa", "santo", "sankt", "sao", "são", "sidi"})
 _CONNECTORS_INSIDE = frozenset({"e", "i", "ye", "ul", "ol"})
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _SENTENCE_END = re.compile(r"[.!?\n\"\u201c\u201d:;()\[\]|]")
@@ -373,6 +376,10 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as fh:
             marshal.dump(state, fh)
         os.replace(fh.name, path)
+        # Each change of code or data makes a new file: keep the few newest, not them all.
+        older = sorted(path.parent.glob("gazetteer-*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in older[_CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only or full disk only costs the next process a rebuild
 
@@ -1029,8 +1036,10 @@ class Gazetteer:
                 return k
             # A first name opens a person at the head of the run or after a demonym or
             # common word ("Iraqi Haider al-Abadi"), not inside a name ("Port Said").
-            if word in self.words.first_name and (
-                previous is None or previous in self._demonyms or previous in self.words.common
+            if (
+                word in self.words.first_name
+                and previous not in _SAINTS
+                and (previous is None or previous in self._demonyms or previous in self.words.common)
             ):
                 return k
             if tokens[i].text[:1].isupper():
