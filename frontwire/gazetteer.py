@@ -786,6 +786,16 @@ class Gazetteer:
                 return self._place(self._gid_position[at])
         return None
 
+    def population(self, place_id: str) -> int | None:
+        """GeoNames' population of a place (a division's: its cities' sum), or None if unknown."""
+        index = self._by_id.get(place_id)
+        if index is None and place_id.startswith("geonames:") and place_id[9:].isdigit():
+            gid = int(place_id[9:])
+            at = bisect_left(self._gid_sorted, gid)
+            if at < len(self._gid_sorted) and self._gid_sorted[at] == gid:
+                index = self._gid_position[at]
+        return None if index is None else self._population_of(index)
+
     def country(self, code: str) -> Place | None:
         """The country with an ISO 3166-1 alpha-2 code, or None."""
         index = self._country_index.get(code.upper())

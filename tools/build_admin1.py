@@ -204,7 +204,8 @@ def main() -> None:
     print("#   name        pycountry's name of the division (GeoNames' name on - rows)")
     print("#   lat, lon    degrees, centroid of the group's cities (see the script for fallbacks)")
     print("#   population  sum of the populations of the group's cities500 members (0 if unknown)")
-    print("#   aliases     other names separated by |: GeoNames' name, the capital's where the division bears it")
+    print("#   aliases     other names separated by |: GeoNames' name, the capital's where the division bears it,")
+    print("#               English forms (North Kivu, tools/admin1_aliases.tsv)")
     dropped: list[str] = []
     every = {s.country_code for s in pycountry.subdivisions}
     countries = sorted(every & DEBUG if DEBUG else every)

@@ -322,6 +322,9 @@ def test_get_and_country(gazetteer: Gazetteer) -> None:
     assert syria is not None and syria.id == "geonames:163843" and syria.kind is PlaceKind.COUNTRY
     assert gazetteer.get("geonames:1") is None and gazetteer.get("nonsense") is None
     assert gazetteer.demonym_country("Syrian") == "SY"
+    assert gazetteer.population(DEIR_EZ_ZOR) == 271800
+    assert (gazetteer.population("iso3166-2:SY-DY") or 0) > 271800
+    assert gazetteer.population("geonames:1") is None
 
 
 def test_lookup_prefers_the_given_countries(gazetteer: Gazetteer) -> None:
