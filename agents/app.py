@@ -200,16 +200,19 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
                 continue
             if new_state == state:
                 continue
-            p.control[place_id] = new_state.to_dict()
             view = {"state": new_state.to_dict(), "last_alert": None}
             if made is not None:
                 body = made.to_dict()
                 view["last_alert"] = body
+                # The alert is acknowledged by the broker before the state that remembers it is written:
+                # a crash in between replays the event, and the replay makes the same alert (same id).
+                delivered = await p.alerts.send(key=place_id.encode(), value=body)
+                await delivered
                 log.info("alert kind=%s place=%s gained_by=%s alert_id=%s corroboration=%d", body["kind"],
                          place_id, body["gained_by"], body["alert_id"], body["corroboration"])
-                await p.alerts.send(key=place_id.encode(), value=body)
             elif (previous := p.control_view.get(place_id)) is not None:
                 view["last_alert"] = previous["last_alert"]
+            p.control[place_id] = new_state.to_dict()
             p.control_view[place_id] = view
 
 

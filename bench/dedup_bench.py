@@ -112,7 +112,7 @@ def _paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n\n") if p.strip()]
 
 
-def _variant(text: str, kinds: tuple[str, ...], rng: random.Random) -> str:
+def syndicated_variant(text: str, kinds: tuple[str, ...], rng: random.Random) -> str:
     """The text as another outlet runs it."""
     paras = _paragraphs(text)
     if "trimmed" in kinds and len(paras) >= 3:  # a desk trims a story's tail, not half of a two-paragraph item
@@ -185,7 +185,7 @@ def build_stream(seed: int = 7) -> tuple[list[Doc], list[Doc]]:
     for original in originals:
         when = original.published_at + timedelta(hours=2)
         for n, kinds in enumerate(VARIANT_KINDS):
-            later.append(Doc(f"{original.doc_id}~copy{n}", _variant(original.text, kinds, rng), when, original.doc_id,
+            later.append(Doc(f"{original.doc_id}~copy{n}", syndicated_variant(original.text, kinds, rng), when, original.doc_id,
                              "+".join(kinds)))
         later.append(Doc(f"{original.doc_id}~rewrite", _rewrite(original.text), when, None, "distinct:rewrite"))
         if units:

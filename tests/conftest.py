@@ -43,18 +43,29 @@ def broker() -> Iterator[EmbeddedBroker]:
 
 
 @pytest.fixture
-def isolated_settings(broker: EmbeddedBroker, tmp_path: Path) -> Settings:
+def settings_factory(broker: EmbeddedBroker, tmp_path: Path) -> Callable[..., Settings]:
+    """Factory: settings with their own topics, consumer group and web port on the session broker."""
+
+    def make(**overrides: object) -> Settings:
+        tag = uuid.uuid4().hex[:8]
+        values: dict[str, object] = {
+            "broker": f"kafka://{broker.bootstrap}",
+            "app_id": f"frontwire-test-{tag}",
+            "topic_prefix": f"t{tag}.",
+            "web_port": free_port(),
+            "data_dir": str(tmp_path / f"worker-{tag}"),
+            "partitions": 2,
+        }
+        values.update(overrides)
+        return Settings.from_env({}, **values)
+
+    return make
+
+
+@pytest.fixture
+def isolated_settings(settings_factory: Callable[..., Settings]) -> Settings:
     """Settings with this test's own topics, consumer group and web port on the session broker."""
-    tag = uuid.uuid4().hex[:8]
-    return Settings.from_env(
-        {},
-        broker=f"kafka://{broker.bootstrap}",
-        app_id=f"frontwire-test-{tag}",
-        topic_prefix=f"t{tag}.",
-        web_port=free_port(),
-        data_dir=str(tmp_path / "worker-data"),
-        partitions=2,
-    )
+    return settings_factory()
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

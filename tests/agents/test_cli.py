@@ -18,10 +18,10 @@ from frontwire.schemas import load_schema, schema_registry
 pytestmark = pytest.mark.timeout(300)
 
 
-def frontwire(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "agents.cli", *args], input=stdin, capture_output=True, timeout=timeout, env=env
-    )
+def frontwire(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "agents.cli", *args], input=stdin, capture_output=True, timeout=timeout, env=env)
 
 
 @pytest.mark.parametrize("command", ["broker", "run", "worker", "publish", "tail", "extract", "demo", "settings"])
@@ -51,7 +51,7 @@ def test_extract_keeps_order_and_ids_and_reports_bad_lines(seed_article: dict[st
     for article in out:
         validator.validate(article)
         for entity in article["entities"]:
-            assert article["text"][entity["start"]:entity["end"]] == entity["surface"]
+            assert article["text"][entity["start"] : entity["end"]] == entity["surface"]
 
 
 def test_extract_reads_an_array_file(tmp_path: Path, seed_article: dict[str, Any]) -> None:

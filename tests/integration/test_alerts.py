@@ -85,8 +85,11 @@ def test_seed_alerts_once_and_views_explain_it(
     settings = isolated_settings
     worker = start_worker(settings)
     copy = syndicated_copy(seed_article, "example-wire.com")
-    produce(settings.bootstrap, settings.topics.raw,
-            [(b"seed", orjson.dumps(seed_article)), (b"copy", orjson.dumps(copy)), (b"seed", orjson.dumps(seed_article))])
+    produce(
+        settings.bootstrap,
+        settings.topics.raw,
+        [(b"seed", orjson.dumps(seed_article)), (b"copy", orjson.dumps(copy)), (b"seed", orjson.dumps(seed_article))],
+    )
 
     enriched = {v["id"]: v for _k, v in read_topic(settings.bootstrap, settings.topics.enriched, count=3)}  # type: ignore[index]
     assert enriched[copy["id"]]["duplicate_of"] == seed_article["id"] or enriched[seed_article["id"]]["duplicate_of"]
@@ -134,8 +137,15 @@ def test_control_state_survives_a_restart_whole(isolated_settings: Settings, sta
     worker = start_worker(settings)
 
     def story(outlet: str) -> bytes:
-        return orjson.dumps({"id": f"{outlet}-sweep", "url": f"https://{outlet}/afghanistan/sweep", "source": outlet,
-                             "published_at": "2021-08-09T12:00:00Z", "text": TALIBAN_SWEEP})
+        return orjson.dumps(
+            {
+                "id": f"{outlet}-sweep",
+                "url": f"https://{outlet}/afghanistan/sweep",
+                "source": outlet,
+                "published_at": "2021-08-09T12:00:00Z",
+                "text": TALIBAN_SWEEP,
+            }
+        )
 
     produce(settings.bootstrap, settings.topics.raw, [(None, story("first.example"))])
     first = [v for _k, v in read_topic(settings.bootstrap, settings.topics.alerts, count=7, timeout_s=90)]

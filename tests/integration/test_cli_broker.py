@@ -12,18 +12,17 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import settings_env
+from kafkaio import read_topic
 
 from agents.broker import free_port
 from agents.settings import Settings
-from conftest import settings_env
-from kafkaio import read_topic
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 
 
 def cli(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "agents.cli", *args], env=env, input=stdin, capture_output=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "agents.cli", *args], env=env, input=stdin, capture_output=True, timeout=120)
 
 
 def test_publish_a_folder_then_tail(isolated_settings: Settings, tmp_path: Path, seed_article: dict[str, Any]) -> None:
@@ -34,8 +33,9 @@ def test_publish_a_folder_then_tail(isolated_settings: Settings, tmp_path: Path,
     folder = tmp_path / "inbox"
     (folder / "nested").mkdir(parents=True)
     (folder / "seed.json").write_bytes(orjson.dumps(seed_article))
-    (folder / "two.json").write_bytes(orjson.dumps([{"url": "https://a.org/1", "text": "one"},
-                                                    {"url": "https://a.org/2", "text": "two"}]))
+    (folder / "two.json").write_bytes(
+        orjson.dumps([{"url": "https://a.org/1", "text": "one"}, {"url": "https://a.org/2", "text": "two"}])
+    )
     (folder / "nested" / "story.txt").write_text("Rebels take Sibut\n\nRebels took control of Sibut on Saturday.")
     (folder / "page.html").write_text("<html><body><p>Army retakes town.</p></body></html>")
     (folder / "notes.md").write_text("ignored: not an article format")
@@ -59,21 +59,31 @@ def test_publish_a_folder_then_tail(isolated_settings: Settings, tmp_path: Path,
 
 def test_run_starts_broker_and_worker_in_one_command(tmp_path: Path) -> None:
     port, web_port = free_port(), free_port()
-    env = {**os.environ, "FRONTWIRE_EMBEDDED_PORT": str(port), "FRONTWIRE_WEB_PORT": str(web_port),
-           "FRONTWIRE_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "FRONTWIRE_EMBEDDED_PORT": str(port),
+        "FRONTWIRE_WEB_PORT": str(web_port),
+        "FRONTWIRE_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("FRONTWIRE_BROKER", None)
-    process = subprocess.Popen([sys.executable, "-m", "agents.cli", "run"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agents.cli", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert process.stdout is not None
         ready = process.stdout.readline().decode()
         assert ready.startswith("frontwire ready: publish articles to articles.raw on kafka://127.0.0.1:"), ready
         settings = Settings.from_env({}, broker=f"kafka://127.0.0.1:{port}")
-        published = cli("publish", "-", env={**env, "FRONTWIRE_BROKER": settings.broker or ""},
-                        stdin=b'{"url": "https://a.org/run", "text": "Rebels captured Sibut."}\n')
+        published = cli(
+            "publish",
+            "-",
+            env={**env, "FRONTWIRE_BROKER": settings.broker or ""},
+            stdin=b'{"url": "https://a.org/run", "text": "Rebels captured Sibut."}\n',
+        )
         assert published.returncode == 0
         enriched = read_topic(settings.bootstrap, settings.topics.enriched, count=1, timeout_s=60)
-        assert [v for _k, v in enriched][0]["url"] == "https://a.org/run"  # type: ignore[index]
+        assert next(v for _k, v in enriched)["url"] == "https://a.org/run"  # type: ignore[index]
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
