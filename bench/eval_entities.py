@@ -163,8 +163,8 @@ def score(doc: GoldDoc, article: EnrichedArticle, tally: Tally, gazetteer: Gazet
             print(f"ACTOR FALSE  {doc.doc_id} {actor_id} from {surfaces}")
 
 
-def report(name: str, tally: Tally) -> None:
-    """Print one set's figures with their counts."""
+def report(name: str, tally: Tally, *, places_only: bool = False) -> None:
+    """Print one set's figures with their counts (``places_only``: a set that labels no actors)."""
     median = statistics.median(tally.errors_km) if tally.errors_km else math.nan
     print(f"[{name}] docs={tally.docs}")
     lines = [
@@ -182,7 +182,7 @@ def report(name: str, tally: Tally) -> None:
          f"{tally.actor_surfaces_right}/{tally.actor_surfaces} gold actor surfaces found with the gold id "
          f"({tally.actor_surfaces_seen} found at all)"),
     ]
-    for label, value, counts in lines:
+    for label, value, counts in lines[:3] if places_only else lines:
         print(f"  {label:<21} {value:.3f}  ({counts})")
 
 
@@ -222,7 +222,7 @@ def main() -> None:
         geo = load_gold(GEOPARSING_DIR)
         total, _ = evaluate(geo, args.show_errors)
         sets = ", ".join(f"{name} {n} docs" for name, n in sorted(Counter(d.conflict for d in geo).items()))
-        report(f"geoparsing: {sets}", total)
+        report(f"geoparsing: {sets}", total, places_only=True)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 Fast and without enrichment: the gazetteer and the actor dictionary are loaded once for the
 module, and each record is checked against the README's promises, so a labelling slip (an id
 the gazetteer does not know, an evidence sentence edited away from the text) fails here
-rather than skewing the benchmarks in bench/eval_entities.py and bench/eval_events.py.
+rather than skewing the benchmarks in bench/eval_entities.py and bench/eval_events.py. The
+geoparsing set (tests/gold/geoparsing/) is checked against its own README at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from datetime import date
@@ -212,3 +214,42 @@ def test_non_military_set_has_no_alertable_events() -> None:
     for doc in DOCS:
         if doc.conflict == "none":
             assert doc.record["negative"], doc.doc_id
+
+
+# The geoparsing set (tests/gold/geoparsing/, a converted part of GeoWebNews; its README has the format).
+GEOPARSING = load_gold(GOLD_DIR / "geoparsing")
+GEO_TOPONYM_KEYS = TOPONYM_KEYS | {"lat", "lon", "geonames_id", "gwn_type"}
+MATCH_KM = 10.0  # the converter's rule for giving a toponym frontwire's id
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def test_geoparsing_set_is_there_with_unique_ids() -> None:
+    assert len(GEOPARSING) >= 50
+    assert len({doc.doc_id for doc in GEOPARSING}) == len(GEOPARSING)
+    assert not {doc.doc_id for doc in GEOPARSING} & set(_ids(DOCS))
+
+
+@pytest.mark.parametrize("doc", GEOPARSING, ids=_ids(GEOPARSING))
+def test_geoparsing_record_is_valid(doc: GoldDoc, gazetteer: Gazetteer) -> None:
+    record = doc.record
+    assert set(record) == RECORD_KEYS
+    assert record["conflict"] == "geowebnews" and record["actors"] == [] and record["events"] == []
+    heldout = int(hashlib.sha1(doc.doc_id.encode("utf-8")).hexdigest(), 16) % 10 < 3
+    assert doc.split == ("heldout" if heldout else "dev")
+    date.fromisoformat(record["published_at"])
+    for toponym in record["toponyms"]:
+        assert set(toponym) == GEO_TOPONYM_KEYS
+        assert toponym["surface"] in record["text"]
+        assert -90 <= toponym["lat"] <= 90 and -180 <= toponym["lon"] <= 180
+        if toponym["place_id"] is None:
+            assert toponym["kind"] is None
+            continue
+        place = gazetteer.get(toponym["place_id"])
+        assert place is not None and place.kind.value == toponym["kind"], toponym
+        if place.kind is not PlaceKind.COUNTRY:
+            assert _km(place.lat, place.lon, toponym["lat"], toponym["lon"]) <= MATCH_KM, toponym
