@@ -28,12 +28,14 @@ import faust
 from faust.serializers import codecs
 from faust.types import EventT
 
+from agents.api import register_api
 from agents.codec import OrjsonCodec
 from agents.deadletter import dead_letter_record
 from agents.settings import Settings
 from agents.topics import TABLE_CONTROL, TABLE_CONTROL_VIEW, TABLE_DEDUP
 from agents.transport import FrontwireApp
 from agents.views import control_feature_collection, place_document
+from agents.webhooks import register_webhooks
 from frontwire.control import PlaceState, SourceRef
 from frontwire.control import apply as apply_event
 from frontwire.enrich import Enricher
@@ -121,6 +123,8 @@ def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeli
     )
     _register_agents(pipeline, enricher or Enricher.shared())
     _register_views(pipeline)
+    register_webhooks(pipeline)
+    register_api(pipeline)
     return pipeline
 
 
@@ -219,7 +223,14 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
 def _register_views(p: Pipeline) -> None:
     @p.app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        return web.json({"status": "ok", "app_id": p.settings.app_id, "topics": p.settings.topics.all()})
+        sources = {p.settings.topics.raw, p.settings.topics.valid, p.settings.topics.enriched, p.settings.topics.events}
+        assigned = [tp for tp in p.app.consumer.assignment() if tp.topic in sources]
+        return web.json({
+            "status": "ok",
+            "app_id": p.settings.app_id,
+            "topics": p.settings.topics.all(),
+            "assigned_partitions": len(assigned),  # partitions of the agents' source topics this worker reads
+        })
 
     @p.app.page("/places/{place_id}")
     async def place(web: Any, request: Any, place_id: str) -> Any:

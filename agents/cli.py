@@ -13,6 +13,7 @@ from typing import IO, Any
 import click
 import orjson
 
+from agents.cli_webhooks import subscribe, subscriptions, unsubscribe
 from agents.settings import Settings, settings_table
 
 __all__ = ["main"]
@@ -347,6 +348,10 @@ def _stop_on_signals(stop: Any) -> None:
 
     signal.signal(signal.SIGTERM, handler)
 
+
+main.add_command(subscribe)
+main.add_command(subscriptions)
+main.add_command(unsubscribe)
 
 if __name__ == "__main__":
     main()

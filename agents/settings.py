@@ -142,9 +142,9 @@ class Settings:
             if env is None or env not in environ or environ[env] == "":
                 continue
             raw = environ[env]
-            kind = type(f.default) if f.default is not None else str
+            kind: type = type(f.default) if f.default is not None else str
             try:
-                values[f.name] = kind(raw)
+                values[f.name] = _parse(kind, raw)
             except ValueError:
                 raise ValueError(f"{env}={raw!r} is not a valid {kind.__name__}") from None
         values.update(overrides)
@@ -158,6 +158,17 @@ class Settings:
         """``host:port`` of the broker for Kafka clients."""
         url = self.broker or f"kafka://127.0.0.1:{self.embedded_port}"
         return url.removeprefix("kafka://")
+
+
+def _parse(kind: type, raw: str) -> Any:
+    if kind is bool:
+        # bool("0") is True: flags are read by their words.
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
+    return kind(raw)
 
 
 def settings_table() -> str:

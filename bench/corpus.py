@@ -14,7 +14,7 @@ from typing import Any
 from bench.dedup_bench import VARIANT_KINDS, syndicated_variant
 from bench.gold import load_gold
 
-__all__ = ["syndicated_stream"]
+__all__ = ["gold_articles", "syndicated_stream"]
 
 OUTLETS = [f"{name}.example" for name in (
     "wire", "herald", "tribune", "courier", "gazette", "post", "times", "chronicle", "observer", "monitor",
@@ -22,22 +22,26 @@ OUTLETS = [f"{name}.example" for name in (
 )]
 
 
-def syndicated_stream(count: int, *, seed: int = 11) -> list[dict[str, Any]]:
-    """``count`` raw articles: every gold original, then copies of them, in publication order."""
-    rng = random.Random(seed)
-    docs = load_gold()
-    articles: list[dict[str, Any]] = []
-    for doc in docs:
-        published = datetime.fromisoformat(doc.record["published_at"]).replace(tzinfo=UTC, hour=6)
-        articles.append({
+def gold_articles() -> list[dict[str, Any]]:
+    """Every gold text as the raw article its outlet would have sent (published at 06:00 UTC that day)."""
+    return [
+        {
             "id": doc.doc_id,
             "url": doc.record["url"],
             "source": doc.record["source"],
             "title": doc.record.get("title"),
             "text": doc.record["text"],
-            "published_at": published.isoformat(),
-        })
-    originals = list(articles)
+            "published_at": datetime.fromisoformat(doc.record["published_at"]).replace(tzinfo=UTC, hour=6).isoformat(),
+        }
+        for doc in load_gold()
+    ]
+
+
+def syndicated_stream(count: int, *, seed: int = 11) -> list[dict[str, Any]]:
+    """``count`` raw articles: every gold original, then copies of them, in publication order."""
+    rng = random.Random(seed)
+    originals = gold_articles()
+    articles = list(originals)
     copy_number = 0
     while len(articles) < count:
         original = originals[copy_number % len(originals)]
