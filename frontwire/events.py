@@ -64,6 +64,7 @@ _INCLUDING_ANYWHERE = re.compile(
 )
 _QUOTE = re.compile(r"[\"“”]")
 _NEUTRAL = "<neutral>"
+_WORD = re.compile(r"[\w'’-]+")
 # "lost most of its territory, including Mosul and Raqqa": the list names the places of the change.
 _INCLUDING = re.compile(r"^[^;:.]{0,220},?\s+including\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?$",
                         re.IGNORECASE)
@@ -77,6 +78,7 @@ class Trigger:
     role: str
     change: Change | None
     pattern: re.Pattern[str]
+    first_word: str  # a sentence without this word cannot hold the phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ class TriggerLexicon:
                 if phrase in seen:
                     raise DataFileError(path, _line_of(text, f'"{phrase}"'), f"phrase {phrase!r} is in {seen[phrase]} too")
                 seen[phrase] = name
-                triggers.append(Trigger(name, role, change, _phrase_pattern(phrase)))
+                triggers.append(Trigger(name, role, change, _phrase_pattern(phrase), phrase.split()[0]))
         markers = data.get("markers", {})
         return cls(
             triggers=tuple(triggers),
@@ -225,8 +227,11 @@ def _sentence_candidates(
     taken: set[str] = set()
     text = sentence.text
     offset = sentence.start
-    no_change = [m.span() for t in lexicon.triggers if t.role == "nochange" for m in t.pattern.finditer(text)]
-    for trigger in lexicon.triggers:
+    # Only the phrases whose first word the sentence holds can match: most of 240 patterns never run.
+    words = set(_WORD.findall(text.lower()))
+    present = [t for t in lexicon.triggers if t.first_word in words]
+    no_change = [m.span() for t in present if t.role == "nochange" for m in t.pattern.finditer(text)]
+    for trigger in present:
         if trigger.role == "nochange":
             continue
         for match in trigger.pattern.finditer(text):
