@@ -64,6 +64,12 @@ _INCLUDING_ANYWHERE = re.compile(
 )
 _QUOTE = re.compile(r"[\"“”]")
 _NEUTRAL = "<neutral>"
+_REFERENCE_POINT = re.compile(
+    r"\b(north|south|east|west|northeast|northwest|southeast|southwest)(ern)?\s+of\s+(the\s+)?([\w-]+\s+){0,3}$|"
+    r"\b(km|kilometers|kilometres|miles)\b[^,.;]*$|\b(near|outside|from|towards?)\s+(the\s+)?([\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_SINCE = re.compile(r"\b(since|until|till|before)\s+(the\s+)?(end\s+of\s+|early\s+|late\s+|mid-?)?\S*\s*$", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 # "lost most of its territory, including Mosul and Raqqa": the list names the places of the change.
 _INCLUDING = re.compile(r"^[^;:.]{0,220},?\s+including\s+(the\s+)?(((key|strategic)\s+)?(city|town|village)\s+of\s+)?$",
@@ -243,6 +249,8 @@ def _sentence_candidates(
                 targets = _places_before(text, offset, t_start, place_mentions, lexicon)
             else:
                 targets = _places_after(text, offset, t_end, place_mentions, lexicon, places)
+            # A whole country changing hands is told as a seizure of power, not of a place: not an event here.
+            targets = [t for t in targets if places[t.canonical_id or ""].kind is not PlaceKind.COUNTRY]
             if not targets:
                 continue
             gained, lost = _actors_for(trigger, match, text, offset, t_start, t_end, targets, actors, previous_actors)
@@ -336,6 +344,9 @@ def _places_before(text: str, offset: int, t_start: int, mentions: list[Entity],
     # "Kunduz, the provincial capital, fell to ..." / "the town of Sangin has fallen to ..."
     if len(between) > 60 or re.search(r"[;:]", between) or re.search(r"\b(after|when|while|before|as)\b", between):
         return []
+    # "The town, 50 kilometers south of Baghdad, was captured": Baghdad only says where the town is.
+    if _REFERENCE_POINT.search(text[max(0, preceding[0].start - offset - 60):preceding[0].start - offset]):
+        return []
     chosen = [preceding[0]]
     for mention in preceding[1:]:
         gap = text[mention.end - offset:chosen[-1].start - offset]
@@ -403,8 +414,11 @@ def _status(
         return Status.CONTESTED
     if lexicon.expected.search(clause_before) or re.search(r"\bto\s*$", clause_before):
         return Status.EXPECTED
-    years = [int(y) for y in _YEAR.findall(text)]
-    if any(y < published.year for y in years) or lexicon.background.search(text):
+    # History is told in the trigger's own clause ("Mosul, which fell to IS in 2014"); a year or a
+    # "had been held" in a neighbouring clause describes something else ("Kidal, ... held since 2012").
+    clause = _clause_around(text, match)
+    years = [int(m.group(1)) for m in _YEAR.finditer(clause) if not _SINCE.search(clause[:m.start()])]
+    if any(y < published.year for y in years) or lexicon.background.search(clause):
         return Status.BACKGROUND
     if role == "nominal" and not _mentions_recent(text):
         return Status.BACKGROUND
@@ -416,6 +430,13 @@ def _status(
             return Status.REPORTED  # a witness, a monitor, or the losing side conceding it
         return Status.CLAIMED
     return Status.REPORTED
+
+
+def _clause_around(text: str, match: re.Match[str]) -> str:
+    """The part of the sentence between the clause breaks around the trigger (a comma, a semicolon, a dash)."""
+    start = max(text.rfind(mark, 0, match.start()) for mark in (",", ";", " - ", " – ", " — ", "(")) + 1
+    ends = [i for i in (text.find(mark, match.end()) for mark in (",", ";", " - ", " – ", " — ", ")")) if i >= 0]
+    return text[start:min(ends) if ends else len(text)]
 
 
 def _mentions_recent(text: str) -> bool:
@@ -457,20 +478,21 @@ def _merge(
     """One event per (place, gainer): the strongest status, its sentence, actors filled from the others."""
     groups: dict[tuple[str, str | None], list[_Candidate]] = {}
     for candidate in candidates:
-        key = (candidate.place.id, candidate.gained_by)
-        if candidate.gained_by is None:
-            # An unattributed mention joins the place's attributed change when there is exactly one.
-            same_place = [k for k in groups if k[0] == candidate.place.id and k[1] is not None]
-            if len(same_place) == 1:
-                key = same_place[0]
-        elif (candidate.place.id, None) in groups:
-            groups.setdefault(key, []).extend(groups.pop((candidate.place.id, None)))
+        if candidate.gained_by is not None:
+            groups.setdefault((candidate.place.id, candidate.gained_by), []).append(candidate)
+    for candidate in candidates:
+        if candidate.gained_by is not None:
+            continue
+        # An unattributed mention tells the place's attributed change again: the strongest one.
+        attributed = [k for k in groups if k[0] == candidate.place.id and k[1] is not None]
+        key = max(attributed, key=lambda k: max(_STRENGTH[c.status] for c in groups[k])) if attributed else (
+            candidate.place.id, None)
         groups.setdefault(key, []).append(candidate)
     events: list[TerritorialEvent] = []
     for group in groups.values():
         best = max(group, key=lambda c: (_STRENGTH[c.status], c.confidence))
         gained = best.gained_by or next((c.gained_by for c in group if c.gained_by), None)
-        lost = best.lost_by or next((c.lost_by for c in group if c.lost_by and c.lost_by != gained), None)
+        lost = next((c.lost_by for c in [best, *group] if c.lost_by and c.lost_by != gained), None)
         strong = [c for c in group if c.status in (Status.REPORTED, Status.CLAIMED)] if best.status in (
             Status.REPORTED, Status.CLAIMED) else [best]
         occurred = resolve_date(best.sentence.text, published)

@@ -16,6 +16,7 @@ from conftest import settings_env
 from kafkaio import read_topic
 
 from agents.broker import free_port
+from agents.kafkaio import iter_topic
 from agents.settings import Settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
@@ -54,7 +55,9 @@ def test_publish_a_folder_then_tail(isolated_settings: Settings, tmp_path: Path,
 
     piped = cli("publish", "-", env=env, stdin=b'{"url": "https://a.org/3", "text": "three"}\nnot json\n')
     assert piped.returncode == 0
-    assert len(read_topic(isolated_settings.bootstrap, isolated_settings.topics.raw, count=7)) == 7
+    raw = list(iter_topic(isolated_settings.bootstrap, isolated_settings.topics.raw, idle_timeout_s=2.0))
+    assert len(raw) == 7
+    assert b"not json" in {m.value for m in raw}  # sent as it is: the pipeline dead-letters it with its reason
 
 
 def test_run_starts_broker_and_worker_in_one_command(tmp_path: Path) -> None:
