@@ -38,6 +38,7 @@ from agents.views import control_feature_collection, place_document
 from agents.webhooks import register_webhooks
 from frontwire.control import PlaceState, SourceRef
 from frontwire.control import apply as apply_event
+from frontwire.dedup import IndexEntry
 from frontwire.enrich import Enricher
 from frontwire.errors import InvalidArticle
 from frontwire.ingest import article_from_dict, article_to_dict, parse_raw_article
@@ -117,7 +118,8 @@ def build_app(settings: Settings, *, enricher: Enricher | None = None) -> Pipeli
         enriched=topic(names.enriched, "orjson"),
         events=topic(names.events, "orjson"),
         alerts=topic(names.alerts, "orjson"),
-        dedup_index=app.GlobalTable(TABLE_DEDUP, partitions=settings.partitions),
+        # use_partitioner: the eviction timer deletes keys outside any stream event.
+        dedup_index=app.GlobalTable(TABLE_DEDUP, partitions=settings.partitions, use_partitioner=True),
         control=app.Table(TABLE_CONTROL, partitions=settings.partitions),
         control_view=app.GlobalTable(TABLE_CONTROL_VIEW, partitions=settings.partitions),
     )
@@ -158,6 +160,8 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
                 continue
             await p.valid.send(key=article.id.encode(), value=article_to_dict(article))
 
+    stream_time: list[datetime] = []  # the latest published_at this worker has enriched
+
     @p.app.agent(p.valid, name="enrich")
     async def enrich(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
@@ -167,7 +171,23 @@ def _register_agents(p: Pipeline, enricher: Enricher) -> None:
             except Exception as exc:  # noqa: BLE001 -- one bad article must never stop the worker
                 await send_dead_letter(event, "enrich", exc)
                 continue
+            if not stream_time or article.published_at > stream_time[0]:
+                stream_time[:] = [article.published_at]
             await p.enriched.send(key=enriched.id.encode(), value=enriched.to_dict())
+
+    @p.app.timer(interval=p.settings.dedup_evict_interval_s)
+    async def evict_band_keys() -> None:
+        """Bound the dedup index: drop entries older than the window, in stream time (archives replay too)."""
+        if not stream_time:
+            return
+        expired = [
+            key for key, value in list(p.dedup_index.items())
+            if enricher.deduplicator.is_expired(IndexEntry.from_dict(value), stream_time[0])
+        ]
+        for key in expired:
+            del p.dedup_index[key]
+        if expired:
+            log.info("dedup index evicted keys=%d kept=%d", len(expired), len(p.dedup_index))
 
     @p.app.agent(p.enriched, name="detect")
     async def detect(stream: faust.StreamT[Any]) -> None:

@@ -158,6 +158,11 @@ class EmbeddedBroker:
         assert self._process is not None
         return self._process.wait()
 
+    def terminate(self) -> None:
+        """Send the broker SIGTERM without waiting (safe inside a signal handler)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the broker: SIGTERM, then SIGKILL after ``timeout_s``."""
         process, self._process = self._process, None

@@ -48,15 +48,18 @@ def broker(port: int | None) -> None:
         embedded.start()
     except BrokerError as exc:
         raise click.ClickException(str(exc)) from None
+    # A signal only passes on to the broker; the wait below returns and `stop` then reaps it
+    # (waiting inside the handler would deadlock with the wait it interrupts).
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda _signum, _frame: embedded.terminate())
     click.echo(f"frontwire broker ready on kafka://{embedded.bootstrap} (memory only; Ctrl-C stops it)", err=True)
-    _stop_on_signals(embedded.stop)
     try:
         code = embedded.wait()
     except KeyboardInterrupt:
         code = 0
     finally:
         embedded.stop()
-    if code not in (0, -signal.SIGTERM):
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
         raise click.ClickException(f"the broker exited with code {code}:\n{embedded.output()}")
 
 
@@ -340,13 +343,6 @@ def settings_command(markdown: bool) -> None:
         env = line.split("`")[1]
         click.echo(f"{env}")
     click.echo(f"bootstrap={settings.bootstrap} topics={','.join(settings.topics.all())}")
-
-
-def _stop_on_signals(stop: Any) -> None:
-    def handler(signum: int, _frame: object) -> None:
-        stop()
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 main.add_command(subscribe)

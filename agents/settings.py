@@ -63,6 +63,12 @@ class Settings:
     web_port: int = _setting("FRONTWIRE_WEB_PORT", 6066, "Port of the worker's web server (health, views, API).")
     web_host: str = _setting("FRONTWIRE_WEB_HOST", "127.0.0.1", "Address the worker's web server binds.")
     embedded_port: int = _setting("FRONTWIRE_EMBEDDED_PORT", 9092, "Port of the embedded broker `frontwire run` starts.")
+    dedup_evict_interval_s: float = _setting(
+        "FRONTWIRE_DEDUP_EVICT_INTERVAL_S",
+        600.0,
+        "How often the near-duplicate index drops entries older than its 7-day window (in stream time: the "
+        "latest published_at seen), which bounds its memory to about 13 KB per article of the window.",
+    )
     max_article_bytes: int = _setting(
         "FRONTWIRE_MAX_ARTICLE_BYTES", 4 * 1024 * 1024, "Raw messages larger than this go to the dead-letter topic."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -69,17 +70,18 @@ def isolated_settings(settings_factory: Callable[..., Settings]) -> Settings:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment variables that reproduce ``settings`` in a child process."""
-    return {
-        **os.environ,
-        "FRONTWIRE_BROKER": settings.broker or "",
-        "FRONTWIRE_APP_ID": settings.app_id,
-        "FRONTWIRE_TOPIC_PREFIX": settings.topic_prefix,
-        "FRONTWIRE_WEB_PORT": str(settings.web_port),
-        "FRONTWIRE_DATA_DIR": settings.data_dir,
-        "FRONTWIRE_PARTITIONS": str(settings.partitions),
-        "PYTHONUNBUFFERED": "1",
-    }
+    """The environment variables that reproduce ``settings`` in a child process.
+
+    A value other than the default is passed on; for a default, what the test put in the
+    environment (monkeypatch.setenv) stays.
+    """
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for f in dataclasses.fields(settings):
+        name = f.metadata.get("env")
+        value = getattr(settings, f.name)
+        if name is not None and value is not None and value != f.default:
+            env[name] = str(value)
+    return env
 
 
 @dataclass

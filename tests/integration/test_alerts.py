@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -165,3 +166,25 @@ def test_control_state_survives_a_restart_whole(isolated_settings: Settings, sta
     assert sorted(a["kind"] for a in later) == ["update"] * 7, later  # type: ignore[index]
     assert all(a["corroboration"] == 2 for a in later)  # type: ignore[index]
     assert restarted.alive()
+
+
+def test_dedup_index_forgets_what_falls_out_of_its_window(
+    settings_factory: Any, start_worker: Any, seed_article: dict[str, Any]
+) -> None:
+    """Memory stays bounded: once the stream has moved a week past an article, its band keys go."""
+    settings = settings_factory(dedup_evict_interval_s=1.0)
+    worker = start_worker(settings)
+    later = {
+        "id": "later",
+        "url": "https://example.org/later",
+        "published_at": "2017-11-20T00:00:00Z",
+        "text": "Taliban fighters captured Kunduz on Sunday, residents said.",
+    }
+    produce(settings.bootstrap, settings.topics.raw, [(None, orjson.dumps(seed_article)), (None, orjson.dumps(later))])
+    read_topic(settings.bootstrap, settings.topics.enriched, count=2)
+    deadline = time.monotonic() + 30
+    while "dedup index evicted keys=" not in worker.text():
+        assert time.monotonic() < deadline, worker.text()[-2000:]
+        time.sleep(0.5)
+    evicted = int(worker.text().split("dedup index evicted keys=")[1].split()[0])
+    assert evicted == 32  # the seed's band keys; the later article's stay

@@ -96,3 +96,26 @@ def test_run_starts_broker_and_worker_in_one_command(tmp_path: Path) -> None:
         import socket
 
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_broker_command_stops_cleanly_on_a_signal(stop_signal: signal.Signals) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agents.cli", "broker", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        while b"frontwire broker ready" not in (line := process.stderr.readline()):
+            assert line, "the broker command ended before it was ready"
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stderr.close()
+        assert process.stdout is not None
+        process.stdout.close()
+    from agents.broker import port_is_free
+
+    assert port_is_free(port), "the Tansu child must go with the command"
