@@ -254,6 +254,8 @@ def _sentence_candidates(
             if not targets:
                 continue
             gained, lost = _actors_for(trigger, match, text, offset, t_start, t_end, targets, actors, previous_actors)
+            if trigger.role == "withdraw":
+                gained, lost = None, gained  # the subject of "withdrew from" is the side that lost it
             if trigger.role == "contest" or (no_change and _near_nochange(match.span(), no_change)):
                 status = Status.CONTESTED
                 if trigger.role != "contest":
@@ -261,8 +263,6 @@ def _sentence_candidates(
             else:
                 status = _status(text, offset, match, gained, lost, actors, published, lexicon, trigger.role)
             change = trigger.change or Change.CAPTURE
-            if trigger.role == "withdraw":
-                gained, lost = None, gained
             for place_entity in targets:
                 if place_entity.canonical_id in taken and trigger.role in ("nominal", "contest"):
                     continue
@@ -453,7 +453,8 @@ def _speaker(text: str, offset: int, actors: list[Entity], lexicon: TriggerLexic
     """
     for claim in lexicon.claim.finditer(text):
         according = claim.group().lower().startswith("according")
-        low, high = (claim.end(), claim.end() + 45) if according else (max(0, claim.start() - 45), claim.start())
+        # "according to information obtained by the Anadolu Agency reporter": the source can be a long phrase.
+        low, high = (claim.end(), claim.end() + 90) if according else (max(0, claim.start() - 45), claim.start())
         if lexicon.neutral.search(text[low:high]):
             return _NEUTRAL
         near = [a for a in actors if a.canonical_id and low <= a.start - offset and a.end - offset <= high + 1]
