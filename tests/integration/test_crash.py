@@ -43,6 +43,22 @@ def alerts_of(settings: Settings) -> list[dict[str, Any]]:
     return [orjson.loads(m.value) for m in iter_topic(settings.bootstrap, settings.topics.alerts, idle_timeout_s=2.0) if m.value]
 
 
+def settled(settings: Settings, worker: Any, quiet_s: float = 15.0, timeout_s: float = 300.0) -> list[dict[str, Any]]:
+    """The alerts once the topic has stopped growing for ``quiet_s``: the alert agent trails enrichment,
+    by a backlog of events after a restart."""
+    deadline = time.monotonic() + timeout_s
+    alerts = alerts_of(settings)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_s:
+        assert worker.alive(), worker.text()[-3000:]
+        assert time.monotonic() < deadline, "the alerts topic kept growing"
+        time.sleep(3)
+        now = alerts_of(settings)
+        if len(now) != len(alerts):
+            alerts, quiet_since = now, time.monotonic()
+    return alerts
+
+
 def control_of(settings: Settings, places: set[str]) -> dict[str, Any]:
     out = {}
     for place in sorted(places):
@@ -61,8 +77,7 @@ def run(
         worker.stop(signal.SIGKILL)
         worker = start_worker(settings)
     wait_for_enriched(settings, len(stream), 900, worker)
-    time.sleep(3)  # the alert agent trails the enrich agent by a few messages
-    alerts = alerts_of(settings)
+    alerts = settled(settings, worker)
     return alerts, control_of(settings, {a["place"]["id"] for a in alerts})
 
 
