@@ -69,6 +69,11 @@ _REFERENCE_POINT = re.compile(
     r"\b(km|kilometers|kilometres|miles)\b[^,.;]*$|\b(near|outside|from|towards?)\s+(the\s+)?([\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+_AFTER_THE = re.compile(r"\b(after|following|since|before|despite)\s+(the\s+)?([\w’'-]+\s+){0,2}$", re.IGNORECASE)
+_RELATIVE_PAST = re.compile(
+    r"^\s*(which|who|that)\b.*\b(last\s+(week|month|year)|earlier\s+this\s+(week|month|year)|ago|previously)\b",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(r"\b(since|until|till|before)\s+(the\s+)?(end\s+of\s+|early\s+|late\s+|mid-?)?\S*\s*$", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 # "lost most of its territory, including Mosul and Raqqa": the list names the places of the change.
@@ -420,8 +425,10 @@ def _status(
     years = [int(m.group(1)) for m in _YEAR.finditer(clause) if not _SINCE.search(clause[:m.start()])]
     if any(y < published.year for y in years) or lexicon.background.search(clause):
         return Status.BACKGROUND
-    if role == "nominal" and not _mentions_recent(text):
-        return Status.BACKGROUND
+    if role == "nominal" and (not _mentions_recent(text) or _AFTER_THE.search(text[:match.start()])):
+        return Status.BACKGROUND  # "a gain after the loss of Khartoum": the loss is the backdrop
+    if _RELATIVE_PAST.search(clause):
+        return Status.BACKGROUND  # "Moscow, which last week took over Avdiivka": recalled, not reported
     if lexicon.denial.search(text):
         return Status.CONTESTED
     if lexicon.claim.search(text) or _QUOTE.search(text):
