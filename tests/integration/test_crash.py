@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from kafka import KafkaAdminClient
 from kafkaio import produce
 
 from agents.kafkaio import iter_topic
@@ -43,20 +44,25 @@ def alerts_of(settings: Settings) -> list[dict[str, Any]]:
     return [orjson.loads(m.value) for m in iter_topic(settings.bootstrap, settings.topics.alerts, idle_timeout_s=2.0) if m.value]
 
 
-def settled(settings: Settings, worker: Any, quiet_s: float = 15.0, timeout_s: float = 300.0) -> list[dict[str, Any]]:
-    """The alerts once the topic has stopped growing for ``quiet_s``: the alert agent trails enrichment,
-    by a backlog of events after a restart."""
+def wait_for_alert_agent(settings: Settings, worker: Any, timeout_s: float = 300.0) -> None:
+    """Until the worker's group has committed every event on events.territorial: the alert agent is done."""
     deadline = time.monotonic() + timeout_s
-    alerts = alerts_of(settings)
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < quiet_s:
-        assert worker.alive(), worker.text()[-3000:]
-        assert time.monotonic() < deadline, "the alerts topic kept growing"
-        time.sleep(3)
-        now = alerts_of(settings)
-        if len(now) != len(alerts):
-            alerts, quiet_since = now, time.monotonic()
-    return alerts
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    try:
+        while True:
+            events = sum(1 for _ in iter_topic(settings.bootstrap, settings.topics.events, idle_timeout_s=1.0))
+            committed = {
+                tp.partition: meta.offset
+                for tp, meta in admin.list_group_offsets({settings.app_id: None})[settings.app_id].items()
+                if tp.topic == settings.topics.events
+            }
+            if events and committed.get(0, -1) >= events:
+                return
+            assert worker.alive(), worker.text()[-3000:]
+            assert time.monotonic() < deadline, f"alert agent committed {committed} of {events} events"
+            time.sleep(2)
+    finally:
+        admin.close()
 
 
 def control_of(settings: Settings, places: set[str]) -> dict[str, Any]:
@@ -77,7 +83,8 @@ def run(
         worker.stop(signal.SIGKILL)
         worker = start_worker(settings)
     wait_for_enriched(settings, len(stream), 900, worker)
-    alerts = settled(settings, worker)
+    wait_for_alert_agent(settings, worker)
+    alerts = alerts_of(settings)
     return alerts, control_of(settings, {a["place"]["id"] for a in alerts})
 
 
